@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what it needs (pnpm via corepack, npm packages,
+# clickhouse-server via apt, Kafka jars via Maven), starts the real Kafka and ClickHouse, runs static
+# checks, unit tests and integration tests, and stops the stack again if it started it.
+#   bash test/run.sh            everything
+#   bash test/run.sh unit       static checks and unit tests only (no servers)
+# Ends with one line "tests: N passed, N failed" and exits non-zero on any failure.
+source "$(dirname "${BASH_SOURCE[0]}")/../deploy/local/env.sh"
+
+scope="${1:-all}"
+results="$CDRATE_STATE_DIR/test-results"
+rm -rf "$results" && mkdir -p "$results"
+
+stack_was_up=0
+if [ "$scope" = all ] && node deploy/local/stack.mjs status >/dev/null 2>&1; then stack_was_up=1; fi
+stop_stack() {
+  if [ "$scope" = all ] && [ "$stack_was_up" = 0 ] && [ "${KEEP_STACK:-0}" != 1 ]; then
+    node deploy/local/stack.mjs down || true
+  fi
+}
+trap stop_stack EXIT
+
+echo "== build and static checks"
+pnpm run typecheck
+pnpm run lint
+pnpm run format:check
+
+status=0
+echo "== unit tests"
+pnpm exec jest --selectProjects unit --json --outputFile="$results/unit.json" || status=1
+
+if [ "$scope" = all ]; then
+  echo "== local stack"
+  node deploy/local/stack.mjs up
+  echo "== integration tests (real Kafka and ClickHouse)"
+  pnpm exec jest --selectProjects integration --runInBand --json --outputFile="$results/integration.json" || status=1
+fi
+
+node -e '
+  const fs = require("fs"); const dir = process.argv[1];
+  let passed = 0, failed = 0;
+  for (const f of fs.readdirSync(dir)) {
+    const r = JSON.parse(fs.readFileSync(dir + "/" + f, "utf8"));
+    passed += r.numPassedTests; failed += r.numFailedTests + r.numRuntimeErrorTestSuites;
+    if (r.numPendingTests > 0) { console.error(f + ": " + r.numPendingTests + " skipped tests (not allowed)"); failed += r.numPendingTests; }
+    if (r.numTotalTests === 0) { console.error(f + ": no tests ran"); failed += 1; }
+  }
+  console.log("tests: " + passed + " passed, " + failed + " failed");
+  process.exit(failed > 0 ? 1 : 0);
+' "$results" || status=1
+exit $status
