@@ -1,0 +1,192 @@
+/**
+ * The shape every long-running cdrate service shares (ingest, rating, aggregation, billing API):
+ *
+ *   config → logger → metrics → adapters → app → `runService` (HTTP + signals)
+ *
+ * `main.ts` of a service only wires these together. The app owns its work loop; this package owns the
+ * lifecycle (`starting → running → draining → stopped`), the health endpoints that report it, and the
+ * graceful shutdown on SIGTERM/SIGINT bounded by a grace time.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { pino, type Logger } from 'pino';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+
+export type { Logger } from 'pino';
+
+export type LifecycleState = 'starting' | 'running' | 'draining' | 'stopped';
+
+/** What a service's app exposes to the runtime. */
+export interface ServiceApp {
+  /** Connects and starts the work loop; resolves once the service is doing its job. */
+  start(): Promise<void>;
+  /**
+   * Stops fetching, finishes the batch in flight, commits, flushes, disconnects. Must be idempotent.
+   * The runtime calls it once on SIGTERM/SIGINT and gives it `shutdownGraceMs`.
+   */
+  stop(): Promise<void>;
+  /** True while the app can do its work (its brokers and sinks reachable); drives `/readyz`. */
+  isReady(): boolean;
+  /** Resolves when the app stopped by itself, rejects when it failed fatally (e.g. a consumer crashed). */
+  readonly done: Promise<void>;
+}
+
+/** A pino JSON logger with the service name on every line. Level from config, never from env here. */
+export function createLogger(service: string, level: string): Logger {
+  return pino({ name: service, level, base: { service }, timestamp: pino.stdTimeFunctions.isoTime });
+}
+
+/** A metrics registry with Node's default process metrics and `service` as a default label. */
+export function createMetricsRegistry(service: string): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+export interface HttpEndpoints {
+  /** Extra routes (the billing API); return false when the path is not handled. */
+  readonly handle?: (request: IncomingMessage, response: ServerResponse) => boolean;
+}
+
+export interface RunServiceOptions extends HttpEndpoints {
+  readonly name: string;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly app: ServiceApp;
+  /** Port of `/healthz`, `/readyz`, `/metrics` (and extra routes). 0 picks a free port. */
+  readonly httpPort: number;
+  readonly httpHost?: string;
+  /** How long `stop()` may take after SIGTERM before the process exits anyway. */
+  readonly shutdownGraceMs: number;
+  /** Installs SIGTERM/SIGINT handlers (default true; tests turn it off). */
+  readonly handleSignals?: boolean;
+}
+
+export interface RunningService {
+  state(): LifecycleState;
+  /** The bound HTTP port (useful with `httpPort: 0`). */
+  readonly port: number;
+  /** Drains and stops the app and the HTTP server; resolves when stopped. Idempotent. */
+  shutdown(reason: string): Promise<void>;
+  /** Resolves when the service has stopped; `exitCode` says whether it ended cleanly (0) or not (1). */
+  readonly stopped: Promise<{ exitCode: number }>;
+}
+
+/**
+ * Starts the HTTP endpoints, then the app, and wires signals to a graceful shutdown.
+ * `/healthz` is 200 unless the service is stopped (the process is alive and not wedged);
+ * `/readyz` is 200 only while `running` and `app.isReady()`; `/metrics` is Prometheus text.
+ */
+export async function runService(options: RunServiceOptions): Promise<RunningService> {
+  const { logger, app, registry } = options;
+  let state: LifecycleState = 'starting';
+  let resolveStopped!: (value: { exitCode: number }) => void;
+  const stopped = new Promise<{ exitCode: number }>((resolve) => (resolveStopped = resolve));
+  let exitCode = 0;
+
+  const server = createServer((request, response) => {
+    void serveHttp(request, response);
+  });
+  async function serveHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const path = (request.url ?? '/').split('?')[0];
+    try {
+      if (path === '/healthz') {
+        const healthy = state !== 'stopped';
+        sendJson(response, healthy ? 200 : 503, { status: healthy ? 'ok' : 'stopped', state });
+      } else if (path === '/readyz') {
+        const ready = state === 'running' && app.isReady();
+        sendJson(response, ready ? 200 : 503, { ready, state });
+      } else if (path === '/metrics') {
+        const body = await registry.metrics();
+        response.writeHead(200, { 'content-type': registry.contentType });
+        response.end(body);
+      } else if (!options.handle?.(request, response)) {
+        sendJson(response, 404, { error: 'not_found', message: `no route for ${path ?? ''}` });
+      }
+    } catch (error) {
+      logger.error({ err: error, path }, 'http handler failed');
+      if (!response.headersSent) sendJson(response, 500, { error: 'internal', message: 'internal error' });
+      else response.destroy();
+    }
+  }
+  const port = await listen(server, options.httpPort, options.httpHost ?? '127.0.0.1');
+  logger.info(
+    { port },
+    `${options.name}: health and metrics on http://${options.httpHost ?? '127.0.0.1'}:${port}`,
+  );
+
+  let shutdownPromise: Promise<void> | undefined;
+  function shutdown(reason: string): Promise<void> {
+    shutdownPromise ??= (async () => {
+      if (state === 'stopped') return;
+      state = 'draining';
+      logger.info({ reason }, `${options.name}: draining`);
+      const grace = new Promise<'timeout'>((resolve) =>
+        setTimeout(() => resolve('timeout'), options.shutdownGraceMs).unref(),
+      );
+      try {
+        const outcome = await Promise.race([app.stop().then(() => 'stopped' as const), grace]);
+        if (outcome === 'timeout') {
+          exitCode = 1;
+          logger.error(
+            { graceMs: options.shutdownGraceMs },
+            `${options.name}: did not stop within the grace time`,
+          );
+        }
+      } catch (error) {
+        exitCode = 1;
+        logger.error({ err: error }, `${options.name}: stop failed`);
+      }
+      state = 'stopped';
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      logger.info({ exitCode }, `${options.name}: stopped`);
+      resolveStopped({ exitCode });
+    })();
+    return shutdownPromise;
+  }
+
+  if (options.handleSignals ?? true) {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        void shutdown(signal);
+      });
+    }
+  }
+
+  app.done.then(
+    () => void shutdown('app finished'),
+    (error: unknown) => {
+      exitCode = 1;
+      logger.fatal({ err: error }, `${options.name}: failed`);
+      void shutdown('app failed');
+    },
+  );
+
+  try {
+    await app.start();
+  } catch (error) {
+    exitCode = 1;
+    logger.fatal({ err: error }, `${options.name}: could not start`);
+    await shutdown('start failed');
+    return { state: () => state, port, shutdown, stopped };
+  }
+  if (state === 'starting') state = 'running';
+  logger.info(`${options.name}: running`);
+  return { state: () => state, port, shutdown, stopped };
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(body));
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address !== null ? address.port : port);
+    });
+  });
+}
