@@ -30,6 +30,8 @@ echo "== unit tests"
 pnpm exec jest --selectProjects unit --json --outputFile="$results/unit.json" || status=1
 
 if [ "$scope" = all ]; then
+  # kcat (librdkafka) is the independent Kafka client the stack tests check interoperability with.
+  command -v kcat >/dev/null 2>&1 || cdrate_apt_install kcat
   echo "== local stack"
   node deploy/local/stack.mjs up
   echo "== integration tests (real Kafka and ClickHouse)"
