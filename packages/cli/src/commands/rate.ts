@@ -1,0 +1,353 @@
+/**
+ * `cdr rate`: rates a file of CDRs with the embedded engine (no Kafka, no ClickHouse).
+ */
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { parseCsvLine, REJECT_CODES, type RejectCode } from '@cdrate/rating-core';
+import { createNormaliser, DEFAULT_CACHE_SIZE } from '@cdrate/numbering';
+import { EXIT_OK, EXIT_REJECTS, EXIT_USAGE, UsageError, type CliIo, type Command } from '../command.js';
+import { DEFAULT_DEDUP_WINDOW } from '../dedup.js';
+import { loadAccounts } from '../io/accounts.js';
+import {
+  RATED_CSV_HEADER,
+  ratedCsvLine,
+  ratedJsonLine,
+  type OutputFormat,
+  type RejectLine,
+} from '../io/formats.js';
+import { readLines } from '../io/line-reader.js';
+import { BatchedWriter } from '../io/output.js';
+import { loadTariffDirectory } from '../io/tariff-dir.js';
+import { RatingRun, type RecordOutcome } from '../pipeline.js';
+
+const HELP = `cdr rate — rate a file of CDRs with the embedded engine (no Kafka, no ClickHouse)
+
+Usage:
+  cdr rate --rates <tariff dir> --accounts <file> --in <file|-> --out <file|-> --rejects <file>
+           [--format jsonl|csv] [--in-format auto|jsonl|csv] [--dedup-window <n>]
+           [--cache-size <n>] [--quiet]
+
+Options:
+  --rates <dir>         Tariff folder: international.csv, premium.csv, toll_free.csv, rounding.csv,
+                        territories.csv (format: rate-tables/README.md; rate-tables/default ships one).
+  --accounts <file>     Accounts, JSON lines: {"account_id","country","billing_start_date",
+                        "included_minutes","overage_rate","toll_free_numbers":[],"numbers":[],"currency"}.
+  --in <file|->         CDRs as JSON lines or CSV with a header row ("-" = standard input). Fields:
+                        cdr_id, account_id, direction?, source, destination, start_time, end_time,
+                        duration_sec?, disposition?.
+  --out <file|->        Rated calls ("-" = standard output).
+  --rejects <file>      Records that could not be rated, JSON lines:
+                        {"cdr_id","error_code","error_message","line","record"}.
+  --format <f>          Output format of rated calls: jsonl (default) or csv.
+  --in-format <f>       Input format: auto (default: "{" on the first line means jsonl, else csv),
+                        jsonl or csv.
+  --dedup-window <n>    A repeated cdr_id is billed once and counted as a duplicate; ids are
+                        remembered for at least the last <n> rated calls (default ${DEFAULT_DEDUP_WINDOW}).
+  --cache-size <n>      Number normalisations cached per generation (default ${DEFAULT_CACHE_SIZE}).
+  --quiet               No summary on standard error.
+  -h, --help            This help.
+
+A summary (read, rated, duplicates, rejected by code, CDR/s) is printed on standard error at the end,
+and a progress line while running when standard error is a terminal.
+
+Exit codes:
+  0  every record was rated (duplicates included)
+  3  some records were rejected (see --rejects)
+  2  usage error, unreadable files, or invalid rate tables / accounts (printed as file:line: reason)
+
+Reject codes: ${REJECT_CODES.join(', ')} (docs/rating.md).
+
+Examples:
+  pnpm --silent cdr rate --rates rate-tables/default --accounts accounts.jsonl \\
+    --in cdrs.jsonl --out rated.jsonl --rejects rejects.jsonl
+  cat cdrs.csv | cdr rate --rates rate-tables/default --accounts accounts.jsonl \\
+    --in - --out - --rejects rejects.jsonl --format csv > rated.csv
+`;
+
+/** Options of {@link rateFiles}. */
+export interface RateFilesOptions {
+  readonly rates: string;
+  readonly accounts: string;
+  readonly in: string;
+  readonly out: string;
+  readonly rejects: string;
+  readonly format: OutputFormat;
+  readonly inFormat: 'auto' | 'jsonl' | 'csv';
+  readonly dedupWindow: number;
+  readonly cacheSize: number;
+  readonly quiet: boolean;
+}
+
+/** Counters of a finished run, as printed in the summary. */
+export interface RateSummary {
+  readonly read: number;
+  readonly rated: number;
+  readonly duplicates: number;
+  readonly rejected: number;
+  readonly rejectedByCode: ReadonlyMap<RejectCode, number>;
+  readonly seconds: number;
+}
+
+function positiveInteger(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^[1-9][0-9]*$/.test(value))
+    throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
+  return Number(value);
+}
+
+function parseOptions(args: readonly string[]): RateFilesOptions | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        rates: { type: 'string' },
+        accounts: { type: 'string' },
+        in: { type: 'string' },
+        out: { type: 'string' },
+        rejects: { type: 'string' },
+        format: { type: 'string' },
+        'in-format': { type: 'string' },
+        'dedup-window': { type: 'string' },
+        'cache-size': { type: 'string' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help === true) return 'help';
+  const missing = (['rates', 'accounts', 'in', 'out', 'rejects'] as const).filter(
+    (name) => values[name] === undefined,
+  );
+  if (missing.length > 0) throw new UsageError(`missing ${missing.map((m) => '--' + m).join(', ')}`);
+  const format = values.format ?? 'jsonl';
+  if (format !== 'jsonl' && format !== 'csv')
+    throw new UsageError(`--format must be jsonl or csv, got "${format}"`);
+  const inFormat = values['in-format'] ?? 'auto';
+  if (inFormat !== 'auto' && inFormat !== 'jsonl' && inFormat !== 'csv') {
+    throw new UsageError(`--in-format must be auto, jsonl or csv, got "${inFormat}"`);
+  }
+  if (values.rejects === '-') throw new UsageError('--rejects must be a file');
+  return {
+    rates: values.rates as string,
+    accounts: values.accounts as string,
+    in: values.in as string,
+    out: values.out as string,
+    rejects: values.rejects as string,
+    format,
+    inFormat,
+    dedupWindow: positiveInteger(values['dedup-window'], 'dedup-window', DEFAULT_DEDUP_WINDOW),
+    cacheSize: positiveInteger(values['cache-size'], 'cache-size', DEFAULT_CACHE_SIZE),
+    quiet: values.quiet === true,
+  };
+}
+
+export const rateCommand: Command = {
+  name: ['rate'],
+  summary: 'rate a file of CDRs with the embedded engine (no Kafka, no ClickHouse)',
+  help: HELP,
+  async run(args, io) {
+    let options: RateFilesOptions | 'help';
+    try {
+      options = parseOptions(args);
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      io.stderr.write(`cdr rate: ${error.message}\nRun \`cdr rate --help\` for usage.\n`);
+      return EXIT_USAGE;
+    }
+    if (options === 'help') {
+      io.stdout.write(HELP);
+      return EXIT_OK;
+    }
+    return rateFiles(options, io);
+  },
+};
+
+function fail(io: CliIo, message: string): number {
+  io.stderr.write(`cdr rate: ${message}\n`);
+  return EXIT_USAGE;
+}
+
+async function openOutput(path: string, io: CliIo): Promise<{ stream: Writable; owned: boolean }> {
+  if (path === '-') return { stream: io.stdout, owned: false };
+  const handle = await open(path, 'w');
+  return { stream: handle.createWriteStream({ highWaterMark: 1 << 20 }), owned: true };
+}
+
+/**
+ * Runs `cdr rate` with parsed options; resolves to the exit code. Table, account and file problems
+ * are printed on `io.stderr` (exit 2); records that cannot be rated go to the rejects file (exit 3).
+ */
+export async function rateFiles(options: RateFilesOptions, io: CliIo): Promise<number> {
+  const started = performance.now();
+  try {
+    if (!(await stat(options.rates)).isDirectory())
+      return fail(io, `--rates ${options.rates} is not a directory`);
+  } catch {
+    return fail(io, `--rates ${options.rates}: no such directory`);
+  }
+  const compiled = await loadTariffDirectory(options.rates);
+  if (compiled.kind === 'invalid') {
+    io.stderr.write(`cdr rate: the rate tables in ${options.rates} are invalid:\n`);
+    for (const e of compiled.errors) {
+      io.stderr.write(
+        `${join(options.rates, e.file)}${e.line > 0 ? ':' + String(e.line) : ''}: ${e.message}\n`,
+      );
+    }
+    return EXIT_USAGE;
+  }
+  const normaliser = createNormaliser({ cacheSize: options.cacheSize });
+  let accountsResult;
+  try {
+    accountsResult = await loadAccounts(options.accounts, normaliser);
+  } catch (error) {
+    return fail(io, `cannot read --accounts ${options.accounts}: ${(error as Error).message}`);
+  }
+  if (accountsResult.kind === 'invalid') {
+    io.stderr.write(`cdr rate: the accounts in ${options.accounts} are invalid:\n`);
+    for (const e of accountsResult.errors.slice(0, 50))
+      io.stderr.write(`${options.accounts}:${e.line}: ${e.message}\n`);
+    if (accountsResult.errors.length > 50)
+      io.stderr.write(`… and ${accountsResult.errors.length - 50} more\n`);
+    return EXIT_USAGE;
+  }
+
+  let input: Readable;
+  if (options.in === '-') {
+    input = io.stdin;
+  } else {
+    try {
+      const handle = await open(options.in, 'r');
+      input = createReadStream('', { fd: handle.fd, highWaterMark: 1 << 20 });
+    } catch (error) {
+      return fail(io, `cannot read --in ${options.in}: ${(error as Error).message}`);
+    }
+  }
+  let out: { stream: Writable; owned: boolean };
+  let rejectsOut: { stream: Writable; owned: boolean };
+  try {
+    out = await openOutput(options.out, io);
+    rejectsOut = await openOutput(options.rejects, io);
+  } catch (error) {
+    input.destroy();
+    return fail(io, `cannot write: ${(error as Error).message}`);
+  }
+
+  const run = new RatingRun(compiled.tariff, accountsResult.accounts, normaliser, options.dedupWindow);
+  const output = new BatchedWriter(out.stream);
+  const rejects = new BatchedWriter(rejectsOut.stream);
+  const serialise = options.format === 'csv' ? ratedCsvLine : ratedJsonLine;
+  if (options.format === 'csv') output.write(RATED_CSV_HEADER);
+
+  let inFormat = options.inFormat;
+  let header: readonly string[] | undefined;
+  const progress = io.stderr.isTTY === true && !options.quiet;
+  const ratingStarted = performance.now();
+  let lastProgress = ratingStarted;
+
+  const writeReject = (
+    outcome: RecordOutcome & { kind: 'rejected' },
+    line: number,
+    record: unknown,
+  ): void => {
+    const entry: RejectLine = {
+      ...(outcome.cdrId === undefined ? {} : { cdr_id: outcome.cdrId }),
+      error_code: outcome.code,
+      error_message: outcome.message,
+      line,
+      record,
+    };
+    rejects.write(JSON.stringify(entry) + '\n');
+  };
+
+  const handle = (outcome: RecordOutcome, line: number, record: unknown): void => {
+    if (outcome.kind === 'rated') output.write(serialise(outcome.call));
+    else if (outcome.kind === 'rejected') writeReject(outcome, line, record);
+  };
+
+  try {
+    await readLines(input, (lines, first) => {
+      for (let i = 0; i < lines.length; i++) {
+        const text = lines[i] as string;
+        if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) continue;
+        const line = first + i;
+        if (inFormat === 'auto') inFormat = text.trimStart().startsWith('{') ? 'jsonl' : 'csv';
+        if (inFormat === 'jsonl') {
+          let record: unknown;
+          try {
+            record = JSON.parse(text);
+          } catch {
+            handle(run.malformed('line is not valid JSON'), line, text);
+            continue;
+          }
+          handle(run.rateRecord(record), line, record);
+        } else {
+          const fields = parseCsvLine(text);
+          if (header === undefined) {
+            if (!Array.isArray(fields))
+              throw new UsageError(`--in ${options.in}:${line}: bad CSV header: ${fields.error}`);
+            header = fields.map((f) => f.trim());
+            continue;
+          }
+          if (!Array.isArray(fields) || fields.length !== header.length) {
+            const why = Array.isArray(fields)
+              ? `CSV row has ${fields.length} fields, the header has ${header.length}`
+              : `bad CSV row: ${fields.error}`;
+            handle(run.malformed(why), line, text);
+            continue;
+          }
+          const record: Record<string, string> = {};
+          for (let f = 0; f < header.length; f++) record[header[f] as string] = (fields[f] as string).trim();
+          handle(run.rateRecord(record), line, record);
+        }
+      }
+      if (progress) {
+        const now = performance.now();
+        if (now - lastProgress >= 1000) {
+          lastProgress = now;
+          const rate = Math.round(run.counts.read / ((now - ratingStarted) / 1000));
+          io.stderr.write(
+            `\rcdr rate: ${run.counts.read.toLocaleString('en-US')} records, ${rate.toLocaleString('en-US')} CDR/s`,
+          );
+        }
+      }
+      return Promise.all([output.drain(), rejects.drain()]).then(() => undefined);
+    });
+  } catch (error) {
+    await Promise.all([output.close(out.owned), rejects.close(rejectsOut.owned)]);
+    if (error instanceof UsageError) return fail(io, error.message);
+    return fail(io, `cannot read --in ${options.in}: ${(error as Error).message}`);
+  }
+  await Promise.all([output.close(out.owned), rejects.close(rejectsOut.owned)]);
+  const seconds = (performance.now() - ratingStarted) / 1000;
+  if (progress) io.stderr.write('\r\x1b[K');
+  if (!options.quiet) {
+    io.stderr.write(
+      summaryText({ ...run.counts, seconds }, (ratingStarted - started) / 1000, options.rejects),
+    );
+  }
+  return run.counts.rejected > 0 ? EXIT_REJECTS : EXIT_OK;
+}
+
+function summaryText(summary: RateSummary, loadSeconds: number, rejectsPath: string): string {
+  const n = (value: number): string => value.toLocaleString('en-US');
+  const perSecond = summary.seconds > 0 ? Math.round(summary.read / summary.seconds) : 0;
+  const lines = [
+    `cdr rate: ${n(summary.read)} records in ${summary.seconds.toFixed(2)} s (${n(perSecond)} CDR/s; tables and accounts loaded in ${loadSeconds.toFixed(2)} s)`,
+    `  rated       ${n(summary.rated)}`,
+    `  duplicates  ${n(summary.duplicates)}`,
+    `  rejected    ${n(summary.rejected)}${summary.rejected > 0 ? ` (see ${rejectsPath})` : ''}`,
+  ];
+  for (const code of REJECT_CODES) {
+    const count = summary.rejectedByCode.get(code);
+    if (count !== undefined) lines.push(`    ${code.padEnd(18)} ${n(count)}`);
+  }
+  return lines.join('\n') + '\n';
+}

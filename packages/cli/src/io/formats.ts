@@ -1,0 +1,86 @@
+/** Wire formats of rated calls and rejects (JSON lines and CSV). */
+import { csvField, type RatedCall } from '@cdrate/rating-core';
+
+/** Output formats of `cdr rate`. */
+export type OutputFormat = 'jsonl' | 'csv';
+
+/** Columns of a rated call, in output order. */
+export const RATED_COLUMNS = [
+  'cdr_id',
+  'account_id',
+  'call_type',
+  'billable',
+  'billable_seconds',
+  'billable_minutes',
+  'rate',
+  'cost',
+  'currency',
+  'source',
+  'destination',
+  'destination_country',
+  'matched_prefix',
+  'start_time',
+  'end_time',
+  'duration_sec',
+  'reason',
+] as const satisfies readonly (keyof RatedCall)[];
+
+/** CSV header line (with `\n`). */
+export const RATED_CSV_HEADER = RATED_COLUMNS.join(',') + '\n';
+
+/** One rated call as a JSON line (with `\n`). */
+export function ratedJsonLine(call: RatedCall): string {
+  return JSON.stringify(call) + '\n';
+}
+
+/** One rated call as a CSV line (with `\n`); `null` is an empty field. */
+export function ratedCsvLine(call: RatedCall): string {
+  return (
+    csvField(call.cdr_id) +
+    ',' +
+    csvField(call.account_id) +
+    ',' +
+    call.call_type +
+    ',' +
+    String(call.billable) +
+    ',' +
+    String(call.billable_seconds) +
+    ',' +
+    call.billable_minutes +
+    ',' +
+    call.rate +
+    ',' +
+    call.cost +
+    ',' +
+    call.currency +
+    ',' +
+    csvField(call.source) +
+    ',' +
+    csvField(call.destination) +
+    ',' +
+    (call.destination_country ?? '') +
+    ',' +
+    (call.matched_prefix ?? '') +
+    ',' +
+    call.start_time +
+    ',' +
+    call.end_time +
+    ',' +
+    String(call.duration_sec) +
+    ',' +
+    (call.reason === null ? '' : csvField(call.reason)) +
+    '\n'
+  );
+}
+
+/** One line of the rejects file (JSON lines). */
+export interface RejectLine {
+  /** The record's `cdr_id` when it could be read. */
+  readonly cdr_id?: string;
+  readonly error_code: string;
+  readonly error_message: string;
+  /** 1-based line of the input file. */
+  readonly line: number;
+  /** The input as received: the JSON value, the CSV row keyed by header, or the raw line text. */
+  readonly record: unknown;
+}
