@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { createClient } from '@clickhouse/client';
+import { EXCEPTION_TAG_HEADER_NAME, createClient } from '@clickhouse/client';
 import type { ClickHouseClient as VendorClient, ClickHouseSettings, Logger } from '@clickhouse/client';
 import type { InfraError } from '@cdrate/errors';
 import { toInfraError } from './errors.js';
@@ -8,6 +8,7 @@ import { encodeJsonValue } from './json.js';
 import { filterSettings } from './settings.js';
 import type { ClickhouseSettings } from './settings.js';
 import { renderIdentifier } from './sql.js';
+import { findTrailingError, rowError } from './trailing-error.js';
 import type { SqlFragment } from './sql.js';
 import { parseVersion } from './version.js';
 import type { ServerVersion } from './version.js';
@@ -115,8 +116,6 @@ export interface ClickhouseClient {
 const DEFAULT_TIMEOUT_MS = 30_000;
 /** Bytes held back at the end of a text export to find an error the server appended after data. */
 const ERROR_TAIL_BYTES = 64 * 1024;
-/** 18.16: `Code: 395, e.displayText() = DB::Exception: …`; modern: `Code: 395. DB::Exception: …`. */
-const APPENDED_ERROR = /^Code: \d+[.,] (e\.displayText\(\) = )?DB::Exception/;
 
 /** Creates a client. No request is made until the first call. */
 export function createClickhouse(options: ClickhouseOptions): ClickhouseClient {
@@ -128,6 +127,7 @@ export function createClickhouse(options: ClickhouseOptions): ClickhouseClient {
   const warned = new Set<string>();
   const vendorClients = new Map<string, VendorClient>();
   let versionPromise: Promise<ServerVersion> | undefined;
+  let closed = false;
 
   /** Forwards the vendor client's warnings; its error logs are dropped (the error is thrown to the caller). */
   class VendorLogger implements Logger {
@@ -145,6 +145,7 @@ export function createClickhouse(options: ClickhouseOptions): ClickhouseClient {
   }
 
   function vendor(database: string): VendorClient {
+    if (closed) throw new Error('the client was closed');
     let client = vendorClients.get(database);
     if (client === undefined) {
       renderIdentifier(database);
@@ -224,8 +225,8 @@ export function createClickhouse(options: ClickhouseOptions): ClickhouseClient {
       const result = await client.query({ ...params, query: String(sql), format: 'JSONEachRow' });
       for await (const rows of result.stream<T>()) {
         for (const row of rows) {
-          // 18.16 appends its error as a text line after the rows it already sent.
-          if (!row.text.startsWith('{')) throw new Error(row.text);
+          const error = rowError(row.text);
+          if (error !== undefined) throw new Error(error);
           yield JSON.parse(row.text) as T;
         }
       }
@@ -237,10 +238,11 @@ export function createClickhouse(options: ClickhouseOptions): ClickhouseClient {
   async function* streamText(sql: SqlText, format: TextFormat, call?: CallOptions): AsyncGenerator<Buffer> {
     try {
       const { client, params } = await prepare(call);
-      const result: { stream: AsyncIterable<Buffer> } = await client.exec({
-        ...params,
-        query: `${String(sql)}\nFORMAT ${format}`,
-      });
+      const result: { stream: AsyncIterable<Buffer>; response_headers: Record<string, unknown> } =
+        await client.exec({
+          ...params,
+          query: `${String(sql)}\nFORMAT ${format}`,
+        });
       let held: Buffer = Buffer.alloc(0);
       for await (const chunk of result.stream) {
         held = held.length === 0 ? chunk : Buffer.concat([held, chunk]);
@@ -249,13 +251,14 @@ export function createClickhouse(options: ClickhouseOptions): ClickhouseClient {
           held = Buffer.from(held.subarray(held.length - ERROR_TAIL_BYTES));
         }
       }
-      const errorStart = appendedErrorStart(held);
-      if (errorStart === undefined) {
+      const tag = result.response_headers[EXCEPTION_TAG_HEADER_NAME];
+      const trailing = findTrailingError(held, typeof tag === 'string' ? tag : undefined);
+      if (trailing === undefined) {
         if (held.length > 0) yield held;
         return;
       }
-      if (errorStart > 0) yield held.subarray(0, errorStart);
-      throw new Error(held.subarray(errorStart).toString('utf8').trim());
+      if (trailing.dataEnd > 0) yield held.subarray(0, trailing.dataEnd);
+      throw new Error(trailing.message);
     } catch (error) {
       throw toInfraError(error, 'export');
     }
@@ -303,21 +306,11 @@ export function createClickhouse(options: ClickhouseOptions): ClickhouseClient {
       }
     },
     async close() {
+      closed = true;
       const clients = [...vendorClients.values()];
       vendorClients.clear();
       await Promise.all(clients.map((client) => client.close()));
     },
   };
   return api;
-}
-
-/** Byte offset where a server error appended after the data starts (at a line start), if there is one. */
-function appendedErrorStart(tail: Buffer): number | undefined {
-  let index = tail.lastIndexOf('Code: ');
-  while (index >= 0) {
-    const atLineStart = index === 0 || tail[index - 1] === 0x0a;
-    if (atLineStart && APPENDED_ERROR.test(tail.subarray(index, index + 200).toString('utf8'))) return index;
-    index = index === 0 ? -1 : tail.lastIndexOf('Code: ', index - 1);
-  }
-  return undefined;
 }

@@ -165,6 +165,23 @@ describe('ClickHouse adapter against the real server', () => {
     ).rejects.toMatchObject({ code: 'TIMEOUT', vendorCode: 159 });
   });
 
+  it('sends the query id, visible in system.processes while the query runs', async () => {
+    const queryId = uniqueName('slow_query');
+    const slow = client.query('SELECT sleep(1) AS slept', { queryId });
+    let seen: unknown[] = [];
+    for (let attempt = 0; attempt < 20 && seen.length === 0; attempt++) {
+      seen = await client.query(sql`SELECT query_id FROM system.processes WHERE query_id = ${queryId}`);
+    }
+    expect(seen).toEqual([{ query_id: queryId }]);
+    expect(await slow).toEqual([{ slept: 0 }]);
+  });
+
+  it('refuses calls after close', async () => {
+    const closing = createClickhouse({ url: testClickhouseUrl() });
+    await closing.close();
+    await expect(closing.query('SELECT 1')).rejects.toBeInstanceOf(InfraError);
+  });
+
   it('streams 200k rows as objects without buffering the result', async () => {
     const stream = client.queryStream<{ number: string }>(
       'SELECT number FROM system.numbers LIMIT 200000',
