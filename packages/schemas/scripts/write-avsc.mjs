@@ -1,0 +1,15 @@
+// Writes schemas/avro/*.avsc from the compiled canonical schemas (run `tsc -b` first; `pnpm avsc` does both).
+// test/avsc-files.test.ts fails when the files and the TypeScript objects differ.
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { avscFiles } from '../dist/index.js';
+
+const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'schemas', 'avro');
+mkdirSync(dir, { recursive: true });
+const files = avscFiles();
+for (const name of readdirSync(dir)) {
+  if (name.endsWith('.avsc') && !files.has(name)) rmSync(path.join(dir, name));
+}
+for (const [name, content] of files) writeFileSync(path.join(dir, name), content);
+console.log(`wrote ${files.size} files to ${path.relative(process.cwd(), dir) || dir}`);

@@ -1,0 +1,126 @@
+/**
+ * Typed Avro codecs of the project's records. Encoders throw `TypeError` on a value that breaks the schema
+ * or a documented field form (a caller bug); decoders return a {@link DecodeResult} and never throw.
+ */
+import type { Buffer } from 'node:buffer';
+import { createAvroCodec } from './avro/codec.js';
+import { SCHEMA_HISTORY } from './avro/schemas.js';
+import type { Account, NormalizedCdr, RatedCall, RawCdr } from './records.js';
+import type { DecodeResult } from './result.js';
+
+/** Size limit of one CDR or rated call (Avro or JSON); a real one is a few hundred bytes. */
+export const MAX_CDR_BYTES = 64 * 1024;
+
+/** Size limit of one account record (its number lists can be long). */
+export const MAX_ACCOUNT_BYTES = 1024 * 1024;
+
+const DECIMAL_18_6 = /^\d{1,12}(?:\.\d{1,6})?$/;
+const DECIMAL_18_9 = /^\d{1,9}(?:\.\d{1,9})?$/;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Whether `text` is a decimal string of this project's wire: digits, optionally a point and more digits,
+ * no sign, exponent or spaces, fitting ClickHouse `Decimal(18, scale)` with `scale` 6 or 9.
+ */
+export function isDecimalString(text: string, scale: 6 | 9): boolean {
+  return (scale === 6 ? DECIMAL_18_6 : DECIMAL_18_9).test(text);
+}
+
+function isUInt32(value: number): boolean {
+  return Number.isInteger(value) && value >= 0 && value <= 0xffffffff;
+}
+
+function isIsoDate(text: string): boolean {
+  if (!ISO_DATE.test(text)) return false;
+  const time = Date.parse(`${text}T00:00:00Z`);
+  return Number.isFinite(time) && new Date(time).toISOString().startsWith(text);
+}
+
+function checkNormalizedCdr(cdr: NormalizedCdr): string | undefined {
+  if (!isUInt32(cdr.duration_sec)) return `duration_sec ${cdr.duration_sec} is not whole seconds ≥ 0`;
+  if (cdr.end_time < cdr.start_time) return `end_time ${cdr.end_time} is before start_time ${cdr.start_time}`;
+  return undefined;
+}
+
+function checkRatedCall(call: RatedCall): string | undefined {
+  if (!isDecimalString(call.billable_minutes, 6))
+    return `billable_minutes ${JSON.stringify(call.billable_minutes)} is not Decimal(18,6)`;
+  if (!isDecimalString(call.rate, 9)) return `rate ${JSON.stringify(call.rate)} is not Decimal(18,9)`;
+  if (!isDecimalString(call.cost, 9)) return `cost ${JSON.stringify(call.cost)} is not Decimal(18,9)`;
+  if (!isUInt32(call.billable_seconds))
+    return `billable_seconds ${call.billable_seconds} is not whole seconds ≥ 0`;
+  if (!isUInt32(call.duration_sec)) return `duration_sec ${call.duration_sec} is not whole seconds ≥ 0`;
+  if (call.rating_version < 0) return `rating_version ${call.rating_version} is negative`;
+  return undefined;
+}
+
+function checkAccount(account: Account): string | undefined {
+  if (!isIsoDate(account.billing_start_date)) {
+    return `billing_start_date ${JSON.stringify(account.billing_start_date)} is not a YYYY-MM-DD date`;
+  }
+  if (!isDecimalString(account.overage_rate, 9))
+    return `overage_rate ${JSON.stringify(account.overage_rate)} is not Decimal(18,9)`;
+  if (account.included_minutes < 0) return `included_minutes ${account.included_minutes} is negative`;
+  return undefined;
+}
+
+const rawCdrCodec = createAvroCodec<RawCdr>({
+  name: 'RawCdr',
+  versions: SCHEMA_HISTORY.RawCdr,
+  maxBytes: MAX_CDR_BYTES,
+});
+const normalizedCdrCodec = createAvroCodec<NormalizedCdr>({
+  name: 'NormalizedCdr',
+  versions: SCHEMA_HISTORY.NormalizedCdr,
+  maxBytes: MAX_CDR_BYTES,
+  check: checkNormalizedCdr,
+});
+const ratedCallCodec = createAvroCodec<RatedCall>({
+  name: 'RatedCall',
+  versions: SCHEMA_HISTORY.RatedCall,
+  maxBytes: MAX_CDR_BYTES,
+  check: checkRatedCall,
+});
+const accountCodec = createAvroCodec<Account>({
+  name: 'Account',
+  versions: SCHEMA_HISTORY.Account,
+  maxBytes: MAX_ACCOUNT_BYTES,
+  check: checkAccount,
+});
+
+/** Framed Avro of a raw CDR (latest RawCdr schema). */
+export function encodeRawCdr(cdr: RawCdr): Buffer {
+  return rawCdrCodec.encode(cdr);
+}
+
+/** Decodes a framed Avro raw CDR of any RawCdr version. For either content type use `decodeRawCdrMessage`. */
+export function decodeRawCdr(bytes: Uint8Array): DecodeResult<RawCdr> {
+  return rawCdrCodec.decode(bytes);
+}
+
+/** Framed Avro of a normalised CDR. Throws `TypeError` when `end_time < start_time` or duration is not whole. */
+export function encodeNormalizedCdr(cdr: NormalizedCdr): Buffer {
+  return normalizedCdrCodec.encode(cdr);
+}
+
+export function decodeNormalizedCdr(bytes: Uint8Array): DecodeResult<NormalizedCdr> {
+  return normalizedCdrCodec.decode(bytes);
+}
+
+/** Framed Avro of a rated call. Throws `TypeError` when a decimal string does not fit its ClickHouse column. */
+export function encodeRatedCall(call: RatedCall): Buffer {
+  return ratedCallCodec.encode(call);
+}
+
+export function decodeRatedCall(bytes: Uint8Array): DecodeResult<RatedCall> {
+  return ratedCallCodec.decode(bytes);
+}
+
+/** Framed Avro of an account (value on the compacted `accounts` topic; a null value deletes the key). */
+export function encodeAccount(account: Account): Buffer {
+  return accountCodec.encode(account);
+}
+
+export function decodeAccount(bytes: Uint8Array): DecodeResult<Account> {
+  return accountCodec.decode(bytes);
+}

@@ -1,0 +1,106 @@
+/**
+ * Raw CDRs as switches send them on `cdr.raw`: JSON (`content-type: application/json`) or framed Avro
+ * (`content-type: avro/binary`). Both decode to a {@link RawCdrInput}; ingest validates that one shape.
+ */
+import { Buffer, isUtf8 } from 'node:buffer';
+import { FRAME_MAGIC } from './avro/codec.js';
+import { decodeRawCdr, MAX_CDR_BYTES } from './codecs.js';
+import type { RawCdrInput, RawFieldValue } from './records.js';
+import { decodeFailure, decoded, type DecodeResult } from './result.js';
+
+/** Kafka header naming the value's format. */
+export const CONTENT_TYPE_HEADER = 'content-type';
+/** `content-type` of JSON values (UTF-8). */
+export const CONTENT_TYPE_JSON = 'application/json';
+/** `content-type` of framed Avro values (see `docs/schemas.md`). */
+export const CONTENT_TYPE_AVRO = 'avro/binary';
+
+/** Fields that identify something; a JSON number there must be a safe integer or its digits are lost. */
+const ID_FIELDS: ReadonlySet<string> = new Set(['cdr_id', 'account_id', 'source', 'destination']);
+
+const RAW_FIELDS = [
+  'cdr_id',
+  'account_id',
+  'direction',
+  'source',
+  'destination',
+  'start_time',
+  'end_time',
+  'duration_sec',
+  'disposition',
+] as const satisfies readonly (keyof RawCdrInput)[];
+
+/**
+ * Decodes a raw CDR sent as JSON (UTF-8 bytes or a string). Checks types loosely: each known field must
+ * be a string, a finite number (a safe integer for `cdr_id`, `account_id`, `source`, `destination`) or
+ * absent/`null`; other keys are ignored. Presence, formats and enums are ingest's to check. Never throws.
+ */
+export function decodeRawCdrJson(input: Uint8Array | string): DecodeResult<RawCdrInput> {
+  const size = typeof input === 'string' ? Buffer.byteLength(input, 'utf8') : input.length;
+  if (size > MAX_CDR_BYTES)
+    return decodeFailure('TOO_LARGE', `${size} bytes, more than the limit of ${MAX_CDR_BYTES}`);
+  let text: string;
+  if (typeof input === 'string') {
+    text = input;
+  } else {
+    if (!isUtf8(input)) return decodeFailure('NOT_JSON', 'the bytes are not valid UTF-8');
+    text = Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8');
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    return decodeFailure('NOT_JSON', error instanceof Error ? error.message : 'unparseable JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return decodeFailure(
+      'NOT_AN_OBJECT',
+      `expected a JSON object, got ${Array.isArray(parsed) ? 'an array' : parsed === null ? 'null' : typeof parsed}`,
+    );
+  }
+  const record = parsed as Record<string, unknown>;
+  const out: Record<string, RawFieldValue> = {};
+  for (const name of RAW_FIELDS) {
+    const value = Object.hasOwn(record, name) ? record[name] : undefined;
+    if (value === undefined || value === null) {
+      out[name] = null;
+    } else if (typeof value === 'string') {
+      out[name] = value;
+    } else if (
+      typeof value === 'number' &&
+      (ID_FIELDS.has(name) ? Number.isSafeInteger(value) : Number.isFinite(value))
+    ) {
+      out[name] = value;
+    } else if (typeof value === 'number') {
+      return decodeFailure(
+        'BAD_FIELD',
+        `${name} ${String(value)} loses digits as a JSON number; send it as a string`,
+      );
+    } else {
+      return decodeFailure(
+        'BAD_FIELD',
+        `${name} must be a string or a number, got ${Array.isArray(value) ? 'an array' : typeof value}`,
+      );
+    }
+  }
+  return decoded(out as unknown as RawCdrInput);
+}
+
+/**
+ * Decodes a `cdr.raw` message value by its `content-type` header: `avro/binary` or `application/json`
+ * (parameters such as `; charset=utf-8` ignored). Without the header the first byte decides: the Avro
+ * frame's magic byte `0xCD` means Avro, anything else JSON. An unknown content type fails with
+ * `UNKNOWN_CONTENT_TYPE`. Never throws.
+ */
+export function decodeRawCdrMessage(value: Uint8Array, contentType?: string): DecodeResult<RawCdrInput> {
+  const mediaType = contentType?.split(';', 1)[0]?.trim().toLowerCase();
+  if (mediaType === undefined || mediaType === '') {
+    return value[0] === FRAME_MAGIC ? decodeRawCdr(value) : decodeRawCdrJson(value);
+  }
+  if (mediaType === CONTENT_TYPE_AVRO) return decodeRawCdr(value);
+  if (mediaType === CONTENT_TYPE_JSON) return decodeRawCdrJson(value);
+  return decodeFailure(
+    'UNKNOWN_CONTENT_TYPE',
+    `content-type ${JSON.stringify(contentType)} is neither ${CONTENT_TYPE_JSON} nor ${CONTENT_TYPE_AVRO}`,
+  );
+}
