@@ -235,9 +235,13 @@ export async function runConsumer(kafka: Kafka, log: Log, options: ConsumerOptio
         const error =
           failure instanceof InfraError
             ? failure
-            : new InfraError('INTERNAL', `handleBatch threw a non-InfraError: ${inspect(failure)}`, {
-                cause: failure,
-              });
+            : new InfraError(
+                'INTERNAL',
+                `handleBatch threw a non-InfraError: ${failure instanceof Error ? failure.message : inspect(failure)}`,
+                {
+                  cause: failure,
+                },
+              );
         const attempt = (attempts.get(key) ?? 0) + 1;
         if (!error.retryable) {
           payload.pause();
@@ -299,6 +303,9 @@ export async function runConsumer(kafka: Kafka, log: Log, options: ConsumerOptio
       }
       payload.resolveOffset(last.offset);
       attempts.delete(key);
+      // Throws when the group is rebalancing: kafkajs then rejoins, and the rest of this fetch, not yet
+      // handled, is fetched again by whoever owns the partition next. Everything handled is committed.
+      await payload.heartbeat();
     }
   };
 

@@ -1,0 +1,429 @@
+import { InfraError } from '@cdrate/errors';
+import { createKafka } from '@cdrate/kafka';
+import type {
+  ConsumedBatch,
+  ConsumedMessage,
+  ConsumerHandle,
+  ConsumerOptions,
+  KafkaAdmin,
+  KafkaClient,
+  KafkaProducer,
+  LogEntry,
+} from '@cdrate/kafka';
+import { testKafkaBrokers, uniqueName } from '../../../test/support/stack.js';
+
+jest.setTimeout(30_000);
+
+const logs: LogEntry[] = [];
+let kafka: KafkaClient;
+let admin: KafkaAdmin;
+let producer: KafkaProducer;
+const topicsToDelete: string[] = [];
+const consumers: ConsumerHandle[] = [];
+
+/** Fast settings for tests: the broker's minimum session timeout and a short backoff. */
+const FAST: Pick<ConsumerOptions, 'sessionTimeoutMs' | 'rebalanceTimeoutMs' | 'backoff'> = {
+  sessionTimeoutMs: 6000,
+  rebalanceTimeoutMs: 6000,
+  backoff: { initialMs: 100, maxMs: 1000 },
+};
+
+beforeAll(async () => {
+  kafka = createKafka({
+    brokers: testKafkaBrokers(),
+    clientId: uniqueName('kafka_it'),
+    logger: (entry) => logs.push(entry),
+  });
+  admin = await kafka.connectAdmin();
+  producer = await kafka.connectProducer();
+});
+
+afterAll(async () => {
+  if (process.env['KAFKA_IT_LOGS']) {
+    for (const e of logs)
+      process.stdout.write(`${e.level} ${e.source} ${e.message} ${JSON.stringify(e.fields)}\n`);
+  }
+  await Promise.allSettled(consumers.map((c) => c.stop()));
+  await producer.disconnect();
+  await admin.deleteTopics(topicsToDelete);
+  await admin.disconnect();
+});
+
+async function newTopic(partitions: number): Promise<string> {
+  const topic = uniqueName('kafka_it');
+  topicsToDelete.push(topic);
+  await admin.ensureTopics([{ topic, partitions }]);
+  return topic;
+}
+
+async function start(options: ConsumerOptions): Promise<ConsumerHandle> {
+  const handle = await kafka.runConsumer({ ...FAST, ...options });
+  consumers.push(handle);
+  return handle;
+}
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+function values(messages: readonly ConsumedMessage[]): string[] {
+  return messages.map((m) => m.value?.toString() ?? '<null>');
+}
+
+async function produceNumbered(topic: string, count: number, key?: (i: number) => string): Promise<void> {
+  const messages = Array.from({ length: count }, (_, i) => ({ key: key ? key(i) : null, value: `m${i}` }));
+  for (let i = 0; i < messages.length; i += 200) await producer.send(topic, messages.slice(i, i + 200));
+}
+
+async function committed(groupId: string, topic: string): Promise<(string | null)[]> {
+  const lag = await admin.consumerLag(groupId, [topic]);
+  return lag.partitions.map((p) => p.committedOffset);
+}
+
+describe('admin', () => {
+  it('ensureTopics creates a topic with the asked partitions once and leaves it alone the second time', async () => {
+    const topic = uniqueName('kafka_it');
+    topicsToDelete.push(topic);
+    const spec = { topic, partitions: 4, configs: { 'retention.ms': '3600000' } };
+
+    const first = await admin.ensureTopics([spec]);
+    const second = await admin.ensureTopics([spec]);
+    const wider = await admin.ensureTopics([{ topic, partitions: 8 }]);
+
+    expect(first).toEqual({ created: [topic], existing: [], fewerPartitions: [] });
+    expect(second).toEqual({ created: [], existing: [topic], fewerPartitions: [] });
+    expect(wider.fewerPartitions).toEqual([{ topic, partitions: 4, requested: 8 }]);
+    expect((await admin.fetchTopicOffsets(topic)).map((p) => p.partition)).toEqual([0, 1, 2, 3]);
+    expect(await admin.listTopics()).toContain(topic);
+  });
+
+  it('deleteTopics removes existing topics and ignores absent ones', async () => {
+    const topic = await newTopic(1);
+    await admin.deleteTopics([topic, uniqueName('never_created')]);
+    expect(await admin.listTopics()).not.toContain(topic);
+  });
+
+  it('consumerLag counts a new group from the low watermark and reaches zero once everything is committed', async () => {
+    const topic = await newTopic(3);
+    const groupId = uniqueName('kafka_it_group');
+    await produceNumbered(topic, 30, (i) => `acct-${i % 5}`);
+
+    const before = await admin.consumerLag(groupId, [topic]);
+    expect(before.total).toBe(30);
+    expect(before.partitions.every((p) => p.committedOffset === null)).toBe(true);
+
+    let seen = 0;
+    const handle = await start({
+      groupId,
+      topics: [topic],
+      fromBeginning: true,
+      handleBatch: (batch) => {
+        seen += batch.messages.length;
+        return Promise.resolve();
+      },
+    });
+    await waitFor(() => seen === 30, '30 messages');
+    await handle.stop();
+
+    const after = await admin.consumerLag(groupId, [topic]);
+    expect(after.total).toBe(0);
+    expect(after.partitions.map((p) => p.committedOffset)).toEqual(after.partitions.map((p) => p.high));
+  });
+});
+
+describe('producer', () => {
+  it('maps a message above the broker limit to a non-retryable BAD_REQUEST and keeps working after it', async () => {
+    const topic = await newTopic(1);
+    const tooLarge = Buffer.alloc(3 * 1024 * 1024, 1); // broker message.max.bytes is 2 MiB
+
+    const error = await producer.send(topic, [{ value: tooLarge }]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+    expect(error).toBeInstanceOf(InfraError);
+    expect(error).toMatchObject({ code: 'BAD_REQUEST', retryable: false, vendorCode: 'MESSAGE_TOO_LARGE' });
+    const [record] = await producer.send(topic, [{ value: 'fine' }]);
+    expect(record).toEqual({ topic, partition: 0, baseOffset: '0' });
+  });
+
+  it('reports an unreachable broker as retryable BROKER_UNAVAILABLE', async () => {
+    const nowhere = createKafka({ brokers: ['127.0.0.1:1'], clientId: 'nowhere', logger: () => undefined });
+    const error = await nowhere.connectAdmin().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 'BROKER_UNAVAILABLE', retryable: true });
+  });
+});
+
+describe('consumer', () => {
+  it('delivers 1000 keyed messages through a group, each key in order on one partition', async () => {
+    const topic = await newTopic(6);
+    const groupId = uniqueName('kafka_it_group');
+    const keys = 25;
+    const messages = Array.from({ length: 1000 }, (_, i) => ({
+      key: `acct-${i % keys}`,
+      value: JSON.stringify({ key: `acct-${i % keys}`, seq: Math.floor(i / keys) }),
+    }));
+    for (let i = 0; i < messages.length; i += 100) await producer.send(topic, messages.slice(i, i + 100));
+
+    const received: { partition: number; key: string; seq: number }[] = [];
+    const batchSizes: number[] = [];
+    await start({
+      groupId,
+      topics: [topic],
+      fromBeginning: true,
+      maxBatchSize: 100,
+      handleBatch: (batch) => {
+        batchSizes.push(batch.messages.length);
+        for (const m of batch.messages) {
+          const parsed = JSON.parse(m.value!.toString()) as { key: string; seq: number };
+          expect(m.key?.toString()).toBe(parsed.key);
+          received.push({ partition: batch.partition, ...parsed });
+        }
+        return Promise.resolve();
+      },
+    });
+    await waitFor(() => received.length >= 1000, '1000 messages');
+
+    expect(received).toHaveLength(1000);
+    expect(Math.max(...batchSizes)).toBeLessThanOrEqual(100);
+    for (let k = 0; k < keys; k++) {
+      const ofKey = received.filter((r) => r.key === `acct-${k}`);
+      expect(ofKey.map((r) => r.seq)).toEqual(Array.from({ length: 1000 / keys }, (_, i) => i));
+      expect(new Set(ofKey.map((r) => r.partition)).size).toBe(1);
+    }
+    expect(new Set(received.map((r) => r.partition)).size).toBeGreaterThan(1);
+  });
+
+  it('resumes a group from its committed offset: nothing twice, nothing lost', async () => {
+    const topic = await newTopic(1);
+    const groupId = uniqueName('kafka_it_group');
+    await produceNumbered(topic, 100);
+
+    const first: ConsumedMessage[] = [];
+    const firstHandle: ConsumerHandle = await start({
+      groupId,
+      topics: [topic],
+      fromBeginning: true,
+      maxBatchSize: 10,
+      handleBatch: (batch) => {
+        first.push(...batch.messages);
+        // Stopping from inside the handler: this batch still finishes and is committed.
+        if (first.length >= 30) firstHandle.stop().catch(() => undefined);
+        return Promise.resolve();
+      },
+    });
+    await firstHandle.done;
+    expect(values(first)).toEqual(Array.from({ length: 30 }, (_, i) => `m${i}`));
+    expect(await committed(groupId, topic)).toEqual(['30']);
+
+    const second: ConsumedMessage[] = [];
+    const secondHandle = await start({
+      groupId,
+      topics: [topic],
+      fromBeginning: true,
+      handleBatch: (batch) => {
+        second.push(...batch.messages);
+        return Promise.resolve();
+      },
+    });
+    await waitFor(() => second.length >= 70, 'the remaining 70 messages');
+    await secondHandle.stop();
+
+    expect(values(second)).toEqual(Array.from({ length: 70 }, (_, i) => `m${i + 30}`));
+    expect(await committed(groupId, topic)).toEqual(['100']);
+  });
+
+  it('redelivers the same messages after a retryable handler error, committing nothing in between', async () => {
+    const topic = await newTopic(1);
+    const groupId = uniqueName('kafka_it_group');
+    await produceNumbered(topic, 20);
+
+    const deliveries: { offsets: string[]; at: number; committedDuring: (string | null)[] }[] = [];
+    const reported: unknown[] = [];
+    const handle = await start({
+      groupId,
+      topics: [topic],
+      fromBeginning: true,
+      onError: (error, context) => reported.push({ code: error.code, ...context }),
+      handleBatch: async (batch: ConsumedBatch) => {
+        deliveries.push({
+          offsets: batch.messages.map((m) => m.offset),
+          at: Date.now(),
+          committedDuring: await committed(groupId, topic),
+        });
+        if (deliveries.length === 1) throw new InfraError('SINK_UNAVAILABLE', 'clickhouse is down');
+      },
+    });
+    await waitFor(() => deliveries.length >= 2, 'a redelivery');
+    await new Promise((resolve) => setTimeout(resolve, 300)); // room for a wrong third delivery
+    await handle.stop();
+
+    const expectedOffsets = Array.from({ length: 20 }, (_, i) => String(i));
+    expect(deliveries.map((d) => d.offsets)).toEqual([expectedOffsets, expectedOffsets]);
+    expect(deliveries.map((d) => d.committedDuring)).toEqual([[null], [null]]);
+    expect(deliveries[1]!.at - deliveries[0]!.at).toBeGreaterThanOrEqual(100);
+    expect(reported).toEqual([{ code: 'SINK_UNAVAILABLE', topic, partition: 0, retrying: true, attempt: 1 }]);
+    expect(await committed(groupId, topic)).toEqual(['20']);
+  });
+
+  it('replays a batch that was handled but not committed (crash before commit) to the next consumer', async () => {
+    const topic = await newTopic(1);
+    const groupId = uniqueName('kafka_it_group');
+    await produceNumbered(topic, 10);
+
+    // The handler's side effects happen, then it fails with a bug (a plain Error): the consumer stops
+    // without committing, as a process killed between handling and commit would.
+    const sideEffects: string[] = [];
+    const crashing = await start({
+      groupId,
+      topics: [topic],
+      fromBeginning: true,
+      handleBatch: (batch) => {
+        sideEffects.push(...values(batch.messages));
+        return Promise.reject(new Error('bug after the side effects'));
+      },
+    });
+    const failure = await crashing.done.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(failure).toMatchObject({ code: 'INTERNAL', retryable: false });
+    expect((failure as InfraError).cause).toEqual(new Error('bug after the side effects'));
+    expect(crashing.isRunning()).toBe(false);
+    expect(await committed(groupId, topic)).toEqual([null]);
+
+    const replayed: string[] = [];
+    const next = await start({
+      groupId,
+      topics: [topic],
+      fromBeginning: true,
+      handleBatch: (batch) => {
+        replayed.push(...values(batch.messages));
+        return Promise.resolve();
+      },
+    });
+    await waitFor(() => replayed.length >= 10, 'the replay');
+    await next.stop();
+
+    expect(sideEffects).toEqual(Array.from({ length: 10 }, (_, i) => `m${i}`));
+    expect(replayed).toEqual(sideEffects);
+    expect(await committed(groupId, topic)).toEqual(['10']);
+  });
+
+  it('shares partitions with a member that joins mid-stream, losing nothing and committing everything handled', async () => {
+    const topic = await newTopic(4);
+    const groupId = uniqueName('kafka_it_group');
+    await produceNumbered(topic, 400, (i) => `acct-${i % 16}`);
+
+    const handledBy: Map<string, number>[] = [new Map(), new Map()];
+    const handler =
+      (member: number) =>
+      async (batch: ConsumedBatch): Promise<void> => {
+        await new Promise((resolve) => setTimeout(resolve, 100)); // slow enough for the join to land mid-stream
+        for (const m of batch.messages) {
+          const id = `${batch.partition}:${m.offset}`;
+          handledBy[member]!.set(id, (handledBy[member]!.get(id) ?? 0) + 1);
+        }
+      };
+    const options = { groupId, topics: [topic], fromBeginning: true, maxBatchSize: 10 };
+    const first = await start({ ...options, handleBatch: handler(0) });
+    await waitFor(() => handledBy[0]!.size >= 20, 'the first member to start');
+    const second = await start({ ...options, handleBatch: handler(1) });
+
+    const all = (): Set<string> => new Set([...handledBy[0]!.keys(), ...handledBy[1]!.keys()]);
+    await waitFor(() => all().size >= 400, 'all 400 messages', 25_000);
+    await Promise.all([first.stop(), second.stop()]);
+
+    expect(handledBy[1]!.size).toBeGreaterThan(0);
+    expect(all().size).toBe(400);
+    const lag = await admin.consumerLag(groupId, [topic]);
+    expect(lag.total).toBe(0);
+  });
+
+  it('hands garbage bytes and a 1 MiB message to the handler without crashing', async () => {
+    const topic = await newTopic(1);
+    const groupId = uniqueName('kafka_it_group');
+    const garbage = Buffer.from([0x00, 0xff, 0xfe, 0xc3, 0x28, 0xa0, 0xa1, 0xf0, 0x28, 0x8c, 0xbc]);
+    const big = Buffer.alloc(1024 * 1024);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 31) % 251;
+    await producer.send(topic, [
+      { key: Buffer.from([0xff, 0x00]), value: garbage, headers: { 'content-type': Buffer.from([0xc3]) } },
+      { value: big },
+      { value: 'after' },
+    ]);
+
+    const received: ConsumedMessage[] = [];
+    const handle = await start({
+      groupId,
+      topics: [topic],
+      fromBeginning: true,
+      handleBatch: (batch) => {
+        received.push(...batch.messages);
+        return Promise.resolve();
+      },
+    });
+    await waitFor(() => received.length >= 3, 'three messages');
+    expect(handle.isRunning()).toBe(true);
+    await handle.stop();
+
+    expect(received[0]!.value).toEqual(garbage);
+    expect(received[0]!.key).toEqual(Buffer.from([0xff, 0x00]));
+    expect(received[0]!.headers).toEqual({ 'content-type': Buffer.from([0xc3]) });
+    expect(received[1]!.value!.equals(big)).toBe(true);
+    expect(received[2]!.value!.toString()).toBe('after');
+  });
+
+  it('stops gracefully within 10 s while messages flow, committing exactly what was handled', async () => {
+    const topic = await newTopic(3);
+    const groupId = uniqueName('kafka_it_group');
+    let producing = true;
+    const flowing = (async () => {
+      for (let round = 0; producing; round++) {
+        await produceNumbered(topic, 30, (i) => `acct-${(round * 30 + i) % 7}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+
+    const lastHandled = new Map<number, bigint>();
+    let afterStop = 0;
+    let stopped = false;
+    const handle = await start({
+      groupId,
+      topics: [topic],
+      fromBeginning: true,
+      maxBatchSize: 20,
+      handleBatch: async (batch) => {
+        if (stopped) afterStop++;
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        lastHandled.set(batch.partition, BigInt(batch.messages[batch.messages.length - 1]!.offset));
+      },
+    });
+    await waitFor(() => lastHandled.size > 0, 'some messages');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    const started = Date.now();
+    await handle.stop();
+    const stopMs = Date.now() - started;
+    stopped = true;
+    producing = false;
+    await flowing;
+    await handle.done;
+
+    if (process.env['KAFKA_IT_LOGS']) process.stdout.write(`graceful stop took ${stopMs} ms\n`);
+    expect(stopMs).toBeLessThan(10_000);
+    expect(afterStop).toBe(0);
+    expect(handle.isRunning()).toBe(false);
+    const lag = await admin.consumerLag(groupId, [topic]);
+    for (const p of lag.partitions) {
+      const handled = lastHandled.get(p.partition);
+      expect(p.committedOffset).toBe(handled === undefined ? null : String(handled + 1n));
+    }
+  });
+});
