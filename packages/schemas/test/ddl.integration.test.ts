@@ -1,0 +1,278 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RatedCall } from '@cdrate/schemas';
+import { testClickhouseUrl, uniqueName } from '../../../test/support/stack.js';
+import { ratedCall } from './fixtures.js';
+
+const MIGRATIONS_DIR = join(__dirname, '..', '..', '..', 'schemas', 'clickhouse');
+
+/** POSTs one statement; returns the response body, throws with the server's message on failure. */
+async function query(sql: string): Promise<string> {
+  const response = await fetch(testClickhouseUrl(), {
+    method: 'POST',
+    body: sql,
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`ClickHouse ${response.status}: ${text}\n-- for: ${sql.slice(0, 300)}`);
+  return text;
+}
+
+async function rows<T>(sql: string): Promise<T[]> {
+  const text = await query(`${sql} FORMAT JSONEachRow`);
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as T);
+}
+
+/** A minimal migration runner: `${database}` replaced, `--` lines dropped, split on `;` at line end. */
+async function applyMigrations(database: string): Promise<string[]> {
+  const files = readdirSync(MIGRATIONS_DIR)
+    .filter((name) => /^\d{4}_[a-z0-9_]+\.sql$/.test(name))
+    .sort();
+  for (const file of files) {
+    const content = readFileSync(join(MIGRATIONS_DIR, file), 'utf8').replaceAll('${database}', database);
+    const withoutComments = content
+      .split('\n')
+      .filter((line) => !line.trimStart().startsWith('--'))
+      .join('\n');
+    for (const statement of withoutComments.split(/;[ \t]*$/m)) {
+      if (statement.trim() !== '') await query(statement);
+    }
+  }
+  return files;
+}
+
+/** The JSONEachRow line of a rated call: decimals unquoted, times in unix seconds, nulls as ''. */
+function ratedCallRow(call: RatedCall): string {
+  const row = {
+    ...call,
+    billable: call.billable ? 1 : 0,
+    billable_minutes: `@${call.billable_minutes}@`,
+    rate: `@${call.rate}@`,
+    cost: `@${call.cost}@`,
+    destination_country: call.destination_country ?? '',
+    matched_prefix: call.matched_prefix ?? '',
+    reason: call.reason ?? '',
+    start_time: Math.floor(call.start_time / 1000),
+    end_time: Math.floor(call.end_time / 1000),
+    rated_at: Math.floor(call.rated_at / 1000),
+  };
+  return JSON.stringify(row).replace(/"@([0-9.]+)@"/g, '$1');
+}
+
+function version(call: RatedCall, ratedAt: number, changes: Partial<RatedCall> = {}): RatedCall {
+  return { ...call, ...changes, rated_at: ratedAt, rating_version: ratedAt };
+}
+
+/** Per-month read that deduplicates before filtering on the month (docs/schemas.md). */
+function monthlyCostsSql(database: string, month: string, windowStart: string, windowEnd: string): string {
+  return `
+    SELECT account_id, latest_call_type AS call_type, count() AS calls, toString(sum(latest_cost)) AS cost
+    FROM
+    (
+      SELECT account_id, cdr_id,
+             argMax(call_type, rating_version) AS latest_call_type,
+             argMax(cost, rating_version) AS latest_cost,
+             argMax(start_time, rating_version) AS latest_start
+      FROM ${database}.rated_calls
+      WHERE start_time >= toDateTime('${windowStart} 00:00:00', 'UTC') AND start_time < toDateTime('${windowEnd} 00:00:00', 'UTC')
+      GROUP BY account_id, cdr_id
+      HAVING toYYYYMM(latest_start) = ${month}
+    )
+    GROUP BY account_id, call_type
+    ORDER BY account_id, call_type`;
+}
+
+describe('ClickHouse DDL (schemas/clickhouse) on the real server', () => {
+  const database = uniqueName('schemas_ddl');
+  const feb1 = Date.UTC(2026, 1, 1, 10, 0, 0);
+
+  beforeAll(async () => {
+    await query(`CREATE DATABASE ${database}`);
+    await applyMigrations(database);
+  }, 30_000);
+
+  afterAll(async () => {
+    await query(`DROP DATABASE IF EXISTS ${database}`);
+  });
+
+  it('applies every migration, and again without error', async () => {
+    expect(await applyMigrations(database)).toEqual(['0001_rated_calls.sql', '0002_rejected_cdrs.sql']);
+    const tables = await rows<{ name: string }>(
+      `SELECT name FROM system.tables WHERE database = '${database}' ORDER BY name`,
+    );
+    expect(tables.map((t) => t.name)).toEqual(['rated_calls', 'rejected_cdrs']);
+  });
+
+  it('keeps the latest rating of a duplicated call, by rating_version not by insertion order, with exact money', async () => {
+    const a = { ...ratedCall, cdr_id: 'A', start_time: feb1, end_time: feb1 + 125_000 };
+    const b = { ...a, cdr_id: 'B', cost: '0.375000', rate: '0.125', billable_minutes: '3' };
+    const c = {
+      ...a,
+      cdr_id: 'C',
+      cost: '0.125',
+      rate: '0.125',
+      billable_minutes: '1',
+      billable_seconds: 60,
+    };
+    await query(
+      `INSERT INTO ${database}.rated_calls FORMAT JSONEachRow\n` +
+        [
+          ratedCallRow(version(a, feb1 + 1000, { cost: '0.125', rate: '0.041666667' })),
+          ratedCallRow(version(b, feb1 + 1000)),
+          ratedCallRow(version(c, feb1 + 9000)),
+        ].join('\n'),
+    );
+    // Later inserts: A re-rated (higher version), C replayed with an older rating (lower version).
+    await query(
+      `INSERT INTO ${database}.rated_calls FORMAT JSONEachRow\n` +
+        [
+          ratedCallRow(version(a, feb1 + 5000, { cost: '0.375', rate: '0.125' })),
+          ratedCallRow(version(c, feb1 + 2000, { cost: '9.999' })),
+        ].join('\n'),
+    );
+
+    const latest = await rows<{
+      cdr_id: string;
+      cost: string;
+      rate: string;
+      billable_minutes: string;
+      rating_version: string;
+    }>(
+      `SELECT cdr_id, toString(cost) AS cost, toString(rate) AS rate, toString(billable_minutes) AS billable_minutes,
+              rating_version
+       FROM ${database}.rated_calls FINAL WHERE account_id = '${a.account_id}' ORDER BY cdr_id`,
+    );
+    expect(latest).toEqual([
+      {
+        cdr_id: 'A',
+        cost: '0.375000000',
+        rate: '0.125000000',
+        billable_minutes: '3.000000',
+        rating_version: String(feb1 + 5000),
+      },
+      {
+        cdr_id: 'B',
+        cost: '0.375000000',
+        rate: '0.125000000',
+        billable_minutes: '3.000000',
+        rating_version: String(feb1 + 1000),
+      },
+      {
+        cdr_id: 'C',
+        cost: '0.125000000',
+        rate: '0.125000000',
+        billable_minutes: '1.000000',
+        rating_version: String(feb1 + 9000),
+      },
+    ]);
+
+    const [total] = await rows<{ cost: string; calls: string }>(
+      `SELECT toString(sum(cost)) AS cost, count() AS calls FROM ${database}.rated_calls FINAL WHERE account_id = '${a.account_id}'`,
+    );
+    expect(total).toEqual({ cost: '0.875000000', calls: '3' });
+
+    const byArgMax = await rows<{ cost: string }>(
+      `SELECT toString(sum(latest_cost)) AS cost FROM
+       (SELECT argMax(cost, rating_version) AS latest_cost FROM ${database}.rated_calls
+        WHERE account_id = '${a.account_id}' GROUP BY account_id, cdr_id)`,
+    );
+    expect(byArgMax).toEqual([{ cost: '0.875000000' }]);
+  });
+
+  it('stores every rated-call field under its Avro name, nulls as empty strings, times in UTC', async () => {
+    const unbilled: RatedCall = {
+      ...ratedCall,
+      account_id: 'acct-fields',
+      cdr_id: 'F',
+      call_type: 'internal',
+      billable: false,
+      billable_seconds: 0,
+      billable_minutes: '0',
+      rate: '0',
+      cost: '0',
+      destination: '204',
+      destination_country: null,
+      matched_prefix: null,
+      reason: 'not answered',
+    };
+    await query(`INSERT INTO ${database}.rated_calls FORMAT JSONEachRow\n${ratedCallRow(unbilled)}`);
+    const [row] = await rows<Record<string, unknown>>(
+      `SELECT *, toString(cost) AS cost_text, formatDateTime(start_time, '%Y-%m-%d %H:%M:%S', 'UTC') AS start_text
+       FROM ${database}.rated_calls FINAL WHERE account_id = 'acct-fields'`,
+    );
+    expect(row).toMatchObject({
+      cdr_id: 'F',
+      call_type: 'internal',
+      billable: 0,
+      billable_seconds: 0,
+      destination_country: '',
+      matched_prefix: '',
+      reason: 'not answered',
+      cost_text: '0.000000000',
+      start_text: '2026-02-01 00:00:00',
+      duration_sec: 120,
+    });
+    const columns = await rows<{ name: string }>(
+      `SELECT name FROM system.columns WHERE database = '${database}' AND table = 'rated_calls'`,
+    );
+    expect(columns.map((c) => c.name).sort()).toEqual(Object.keys(ratedCall).sort());
+  });
+
+  it('counts a call moved to another month by a correction once, in its latest month', async () => {
+    const jan31 = Date.UTC(2026, 0, 31, 23, 59, 50);
+    const moved = {
+      ...ratedCall,
+      account_id: 'acct-moved',
+      cdr_id: 'M',
+      cost: '1.5',
+      start_time: jan31,
+      end_time: jan31 + 5000,
+    };
+    const corrected = version(moved, jan31 + 86_400_000, {
+      start_time: jan31 + 20_000,
+      end_time: jan31 + 25_000,
+      cost: '2.25',
+    });
+    await query(
+      `INSERT INTO ${database}.rated_calls FORMAT JSONEachRow\n${ratedCallRow(version(moved, jan31 + 60_000))}\n${ratedCallRow(corrected)}`,
+    );
+    const january = await rows(monthlyCostsSql(database, '202601', '2025-12-01', '2026-03-01'));
+    const february = await rows(monthlyCostsSql(database, '202602', '2026-01-01', '2026-04-01'));
+    expect(january.filter((r) => (r as { account_id: string }).account_id === 'acct-moved')).toEqual([]);
+    expect(february.filter((r) => (r as { account_id: string }).account_id === 'acct-moved')).toEqual([
+      { account_id: 'acct-moved', call_type: 'international', calls: '1', cost: '2.250000000' },
+    ]);
+  });
+
+  it('lands DLQ records in rejected_cdrs, a redelivered one counted once', async () => {
+    const reject = (offset: number, code: string): string =>
+      JSON.stringify({
+        cdr_id: offset === 7 ? '' : `sw1-${offset}`,
+        error_code: code,
+        error_message: 'no rate for +999',
+        stage: 'rating',
+        payload: 'AAEC/w==',
+        payload_encoding: 'base64',
+        origin_topic: 'cdr.normalized',
+        origin_partition: 2,
+        origin_offset: offset,
+        failed_at: Math.floor(feb1 / 1000),
+      });
+    await query(
+      `INSERT INTO ${database}.rejected_cdrs FORMAT JSONEachRow\n${reject(5, 'NO_RATE')}\n${reject(6, 'NO_RATE')}`,
+    );
+    await query(
+      `INSERT INTO ${database}.rejected_cdrs FORMAT JSONEachRow\n${reject(5, 'NO_RATE')}\n${reject(7, 'BAD_NUMBER')}`,
+    );
+    const byCode = await rows<{ error_code: string; rejects: string }>(
+      `SELECT error_code, count() AS rejects FROM ${database}.rejected_cdrs FINAL GROUP BY error_code ORDER BY error_code`,
+    );
+    expect(byCode).toEqual([
+      { error_code: 'BAD_NUMBER', rejects: '1' },
+      { error_code: 'NO_RATE', rejects: '2' },
+    ]);
+  });
+});
