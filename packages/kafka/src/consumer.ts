@@ -168,9 +168,13 @@ export async function runConsumer(kafka: Kafka, log: Log, options: ConsumerOptio
   };
 
   /** Ends the consumer: disconnects (bounded), then settles `done` once with `error` or success. */
-  const shutdown = (error?: InfraError): Promise<void> => {
+  /** The error that ended the consumer, if one did; `done` rejects with it even when a stop was under way. */
+  let fatal: InfraError | undefined;
+
+  /** Ends the consumer: disconnects (bounded), then settles `done` once. Idempotent. */
+  const shutdown = (): Promise<void> => {
     if (stopping) return stopping;
-    state = error ? 'failed' : 'stopping';
+    if (state === 'running') state = 'stopping';
     for (const timer of resumeTimers) clearTimeout(timer);
     resumeTimers.clear();
     stopping = withTimeout(
@@ -179,13 +183,13 @@ export async function runConsumer(kafka: Kafka, log: Log, options: ConsumerOptio
       `stop consumer of group ${groupId}`,
     ).then(
       () => {
-        if (state === 'stopping') state = 'stopped';
-        settleDone(error);
+        state = fatal ? 'failed' : 'stopped';
+        settleDone(fatal);
       },
       (stopError: unknown) => {
         const mapped = toInfraError(stopError, `stop consumer of group ${groupId}`);
         state = 'failed';
-        settleDone(error ?? mapped);
+        settleDone(fatal ?? mapped);
         throw mapped;
       },
     );
@@ -193,7 +197,9 @@ export async function runConsumer(kafka: Kafka, log: Log, options: ConsumerOptio
   };
 
   const fail = (error: InfraError, context: ConsumerErrorContext): void => {
-    if (state !== 'running') return;
+    if (fatal) return;
+    fatal = error;
+    state = 'failed';
     log('error', 'consumer stops on a non-retryable error; nothing of the failed batch is committed', {
       groupId,
       ...context,
@@ -203,7 +209,7 @@ export async function runConsumer(kafka: Kafka, log: Log, options: ConsumerOptio
     });
     report(error, context);
     // Not awaited: disconnecting waits for this very batch callback to return. `done` carries the outcome.
-    shutdown(error).catch(() => undefined);
+    shutdown().catch(() => undefined);
   };
 
   consumer.on(consumer.events.CRASH, ({ payload }) => {
@@ -211,7 +217,7 @@ export async function runConsumer(kafka: Kafka, log: Log, options: ConsumerOptio
     if (payload.restart) {
       log('warn', 'kafkajs consumer crashed and restarts', { groupId, error: error.message });
       report(error, { retrying: true, attempt: 0 });
-    } else if (state === 'running') {
+    } else {
       fail(error, { retrying: false, attempt: 0 });
     }
   });
@@ -232,16 +238,7 @@ export async function runConsumer(kafka: Kafka, log: Log, options: ConsumerOptio
         payload.heartbeat(),
       );
       if (failure !== undefined) {
-        const error =
-          failure instanceof InfraError
-            ? failure
-            : new InfraError(
-                'INTERNAL',
-                `handleBatch threw a non-InfraError: ${failure instanceof Error ? failure.message : inspect(failure)}`,
-                {
-                  cause: failure,
-                },
-              );
+        const error = asHandlerError(failure);
         const attempt = (attempts.get(key) ?? 0) + 1;
         if (!error.retryable) {
           payload.pause();
@@ -261,6 +258,7 @@ export async function runConsumer(kafka: Kafka, log: Log, options: ConsumerOptio
           error: error.message,
         });
         report(error, { topic, partition, retrying: true, attempt });
+        if (state !== 'running') return; // stopping: the next owner of the partition gets the batch
         // Nothing is resolved or committed; rewind explicitly to the first message of this batch, and stop
         // fetching the partition until the backoff is over. (kafkajs applies the seek on the next fetch.)
         consumer.seek({ topic, partition, offset: first.offset });
@@ -305,7 +303,7 @@ export async function runConsumer(kafka: Kafka, log: Log, options: ConsumerOptio
       attempts.delete(key);
       // Throws when the group is rebalancing: kafkajs then rejoins, and the rest of this fetch, not yet
       // handled, is fetched again by whoever owns the partition next. Everything handled is committed.
-      await payload.heartbeat();
+      if (state === 'running' && payload.isRunning()) await payload.heartbeat();
     }
   };
 
@@ -341,10 +339,20 @@ export async function runConsumer(kafka: Kafka, log: Log, options: ConsumerOptio
   }
 
   return {
-    stop: () => shutdown(),
+    stop: shutdown,
     done,
     isRunning: () => state === 'running',
   };
+}
+
+/**
+ * A handler's failure as an `InfraError`. Anything else a handler throws is a bug: `INTERNAL`, not
+ * retryable, with the original as cause.
+ */
+export function asHandlerError(failure: unknown): InfraError {
+  if (failure instanceof InfraError) return failure;
+  const detail = failure instanceof Error ? failure.message : inspect(failure);
+  return new InfraError('INTERNAL', `handleBatch threw a non-InfraError: ${detail}`, { cause: failure });
 }
 
 /** Rejects with `InfraError('TIMEOUT')` if `promise` has not settled within `ms`; the timer is unref'd. */
