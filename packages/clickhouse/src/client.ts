@@ -63,9 +63,13 @@ export interface InsertOptions extends CallOptions {
   readonly columns?: readonly [string, ...string[]];
 }
 
-/** Raw text formats for exports; JSONEachRow streams parsed rows instead (see `queryStream`). */
-export type TextFormat = 'CSV' | 'CSVWithNames' | 'TabSeparated' | 'TabSeparatedWithNames' | 'JSONEachRow';
+/** Text formats `queryStream` passes through as bytes (JSONEachRow streams parsed rows instead). */
+export type ExportFormat = 'CSV' | 'CSVWithNames' | 'TabSeparated' | 'TabSeparatedWithNames';
 
+/**
+ * SQL to run. A string is sent as is: fine for constant SQL, but anything holding a value must be built with
+ * the `sql` tag so the value goes through `renderLiteral`.
+ */
 export type SqlText = string | SqlFragment;
 export type Row = Record<string, unknown>;
 
@@ -83,28 +87,24 @@ export interface ClickhouseClient {
    * Waits for the end of the query on the server (`wait_end_of_query`), so a failure anywhere is an error.
    * Int64/UInt64 come back as strings (parse with BigInt); select Decimal columns as `toString(x)`.
    */
-  query<T extends Row = Row>(sql: SqlText, options?: CallOptions): Promise<T[]>;
+  query<T = Row>(sql: SqlText, options?: CallOptions): Promise<T[]>;
   /**
    * Streams a SELECT in constant memory. `JSONEachRow`: an object-mode stream of parsed rows. Text formats:
    * a byte stream of the server's output, to pipe into a file or HTTP response. A server error after the first
    * bytes (18.16 appends `Code: …` to the body) fails the stream with an `InfraError`. A long export should
    * raise `max_execution_time` in `settings`.
    */
-  queryStream<T extends Row = Row>(
+  queryStream<T = Row>(
     sql: SqlText,
     format: 'JSONEachRow',
     options?: CallOptions,
   ): Readable & AsyncIterable<T>;
-  queryStream(
-    sql: SqlText,
-    format: Exclude<TextFormat, 'JSONEachRow'>,
-    options?: CallOptions,
-  ): Readable & AsyncIterable<Buffer>;
+  queryStream(sql: SqlText, format: ExportFormat, options?: CallOptions): Readable & AsyncIterable<Buffer>;
   /**
    * Inserts rows as JSONEachRow (encoded by `encodeJsonValue`: bigint quoted, `jsonDecimal` unquoted, Date as
    * unix seconds). `rows` is an array or an object-mode stream of rows. An empty array sends nothing.
    */
-  insert(table: string, rows: readonly Row[] | Readable, options?: InsertOptions): Promise<void>;
+  insert(table: string, rows: readonly object[] | Readable, options?: InsertOptions): Promise<void>;
   /** Runs a statement without a result (DDL, ALTER, OPTIMIZE). */
   command(sql: SqlText, options?: CallOptions): Promise<void>;
   /** Health check: can the server be reached over HTTP. Never throws. */
@@ -209,7 +209,7 @@ export function createClickhouse(options: ClickhouseOptions): ClickhouseClient {
     };
   }
 
-  async function query<T extends Row>(sql: SqlText, call?: CallOptions): Promise<T[]> {
+  async function query<T>(sql: SqlText, call?: CallOptions): Promise<T[]> {
     try {
       const { client, params } = await prepare(call, { wait_end_of_query: 1 });
       const result = await client.query({ ...params, query: String(sql), format: 'JSONEachRow' });
@@ -235,7 +235,7 @@ export function createClickhouse(options: ClickhouseOptions): ClickhouseClient {
     }
   }
 
-  async function* streamText(sql: SqlText, format: TextFormat, call?: CallOptions): AsyncGenerator<Buffer> {
+  async function* streamText(sql: SqlText, format: ExportFormat, call?: CallOptions): AsyncGenerator<Buffer> {
     try {
       const { client, params } = await prepare(call);
       const result: { stream: AsyncIterable<Buffer>; response_headers: Record<string, unknown> } =
@@ -267,7 +267,7 @@ export function createClickhouse(options: ClickhouseOptions): ClickhouseClient {
   const api: ClickhouseClient = {
     version: detectVersion,
     query,
-    queryStream(sql: SqlText, format: TextFormat, call?: CallOptions) {
+    queryStream(sql: SqlText, format: 'JSONEachRow' | ExportFormat, call?: CallOptions) {
       return format === 'JSONEachRow'
         ? Readable.from(streamRows(sql, call))
         : Readable.from(streamText(sql, format, call), { objectMode: false });
@@ -281,7 +281,7 @@ export function createClickhouse(options: ClickhouseOptions): ClickhouseClient {
         await client.insert({
           ...params,
           table: tableName,
-          values: rows as Row[] | Readable,
+          values: rows as object[] | Readable,
           format: 'JSONEachRow',
           ...(columns === undefined ? {} : { columns: columns as [string, ...string[]] }),
         });

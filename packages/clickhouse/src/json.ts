@@ -8,7 +8,9 @@ const DECIMAL_TEXT = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
 /** A decimal written unquoted with exactly its digits (JSONEachRow rejects quoted decimals on 18.16). */
 export class JsonDecimal {
   /** @internal Use {@link jsonDecimal}. */
-  constructor(readonly text: string) {}
+  constructor(readonly text: string) {
+    Object.freeze(this);
+  }
 }
 
 /**
@@ -41,7 +43,8 @@ export function encodeJsonValue(value: unknown): string {
     case 'bigint':
       return `"${value.toString()}"`;
     case 'object':
-      if (value instanceof JsonDecimal) return value.text;
+      // Re-validated: the text goes into the JSON unquoted.
+      if (value instanceof JsonDecimal) return jsonDecimal(value.text).text;
       if (value instanceof Date) {
         const millis = value.getTime();
         if (Number.isNaN(millis)) throw new TypeError('Cannot insert an invalid Date');

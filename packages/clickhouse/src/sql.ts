@@ -6,8 +6,10 @@
 
 /** A fragment of SQL that is already safe to splice: built only by `sql`, `sql.identifier` and friends. */
 export class SqlFragment {
-  /** @internal Use the `sql` tag or its helpers; the constructor does not validate. */
-  constructor(readonly text: string) {}
+  /** @internal Use the `sql` tag or its helpers; the constructor does not validate (exported as a type only). */
+  constructor(readonly text: string) {
+    Object.freeze(this);
+  }
   toString(): string {
     return this.text;
   }
@@ -19,13 +21,17 @@ export class DecimalLiteral {
   constructor(
     readonly digits: string,
     readonly scale: number,
-  ) {}
+  ) {
+    Object.freeze(this);
+  }
 }
 
 /** A point in time, rendered as `toDateTime(<unix seconds>, 'UTC')`. */
 export class DateTimeLiteral {
   /** @internal Use {@link sql.dateTime}. */
-  constructor(readonly unixSeconds: number) {}
+  constructor(readonly unixSeconds: number) {
+    Object.freeze(this);
+  }
 }
 
 /** Values {@link renderLiteral} accepts. `number` must be a safe integer; `Date` renders as DateTime. */
@@ -99,8 +105,13 @@ export function renderLiteral(value: SqlValue): string {
   if (value === null) return 'NULL';
   if (value instanceof SqlFragment) return value.text;
   if (value instanceof Date) return renderLiteral(sql.dateTime(value));
-  if (value instanceof DateTimeLiteral) return `toDateTime(${value.unixSeconds}, 'UTC')`;
-  if (value instanceof DecimalLiteral) return `toDecimal64('${value.digits}', ${value.scale})`;
+  // Re-validated here: the classes are exported as types only, but this function must not trust its input.
+  if (value instanceof DateTimeLiteral)
+    return `toDateTime(${dateTime(value.unixSeconds).unixSeconds}, 'UTC')`;
+  if (value instanceof DecimalLiteral) {
+    const checked = decimal(value.digits, value.scale);
+    return `toDecimal64('${checked.digits}', ${checked.scale})`;
+  }
   if (isArray(value)) return `[${value.map((element) => renderLiteral(element)).join(', ')}]`;
   throw new TypeError(`Cannot render ${describe(value)} as a SQL literal`);
 }

@@ -1,4 +1,5 @@
 import { encodeJsonValue, jsonDecimal } from '@cdrate/clickhouse';
+import { JsonDecimal } from '../src/json.js';
 
 describe('encodeJsonValue', () => {
   it('writes bigint quoted, decimals unquoted with all their digits, and Dates as unix seconds', () => {
@@ -28,6 +29,8 @@ describe('encodeJsonValue', () => {
     expect(() => encodeJsonValue({ x: Number.POSITIVE_INFINITY })).toThrow(TypeError);
     expect(() => encodeJsonValue({ x: new Date('nonsense') })).toThrow(TypeError);
     expect(() => encodeJsonValue({ x: () => 1 })).toThrow(TypeError);
+    // A forged decimal must not break out of its field.
+    expect(() => encodeJsonValue({ x: new JsonDecimal('1,"admin":true') })).toThrow(TypeError);
   });
 });
 

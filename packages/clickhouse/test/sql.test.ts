@@ -1,4 +1,5 @@
 import { renderIdentifier, renderLiteral, sql } from '@cdrate/clickhouse';
+import { DateTimeLiteral, DecimalLiteral } from '../src/sql.js';
 
 describe('renderLiteral', () => {
   it('quotes plain strings', () => {
@@ -113,6 +114,13 @@ describe('sql.decimal', () => {
     expect(() => sql.decimal('1234567890123.5', 6)).toThrow(/does not fit/);
     expect(() => sql.decimal('1', 19)).toThrow(/scale/);
     expect(() => sql.decimal('1', 1.5)).toThrow(/scale/);
+  });
+});
+
+describe('forged literal objects', () => {
+  it('are validated again when rendered', () => {
+    expect(() => renderLiteral(new DecimalLiteral("1'); DROP TABLE t; --", 6))).toThrow(TypeError);
+    expect(() => renderLiteral(new DateTimeLiteral(Number.NaN))).toThrow(TypeError);
   });
 });
 
