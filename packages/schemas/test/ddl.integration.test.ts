@@ -62,6 +62,14 @@ function ratedCallRow(call: RatedCall): string {
   return JSON.stringify(row).replace(/"@([0-9.]+)@"/g, '$1');
 }
 
+/**
+ * A decimal's text without trailing fraction zeros: `toString(Decimal)` pads to the scale on 18.16
+ * (`0.375000000`) and does not on modern servers (`0.375`); the digits must be equal either way.
+ */
+function decimal(text: string): string {
+  return text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
+}
+
 function version(call: RatedCall, ratedAt: number, changes: Partial<RatedCall> = {}): RatedCall {
   return { ...call, ...changes, rated_at: ratedAt, rating_version: ratedAt };
 }
@@ -145,41 +153,31 @@ describe('ClickHouse DDL (schemas/clickhouse) on the real server', () => {
               rating_version
        FROM ${database}.rated_calls FINAL WHERE account_id = '${a.account_id}' ORDER BY cdr_id`,
     );
-    expect(latest).toEqual([
-      {
-        cdr_id: 'A',
-        cost: '0.375000000',
-        rate: '0.125000000',
-        billable_minutes: '3.000000',
-        rating_version: String(feb1 + 5000),
-      },
-      {
-        cdr_id: 'B',
-        cost: '0.375000000',
-        rate: '0.125000000',
-        billable_minutes: '3.000000',
-        rating_version: String(feb1 + 1000),
-      },
-      {
-        cdr_id: 'C',
-        cost: '0.125000000',
-        rate: '0.125000000',
-        billable_minutes: '1.000000',
-        rating_version: String(feb1 + 9000),
-      },
+    const v = (ratedAt: number): string => String(feb1 + ratedAt);
+    expect(
+      latest.map((r) => ({
+        ...r,
+        cost: decimal(r.cost),
+        rate: decimal(r.rate),
+        billable_minutes: decimal(r.billable_minutes),
+      })),
+    ).toEqual([
+      { cdr_id: 'A', cost: '0.375', rate: '0.125', billable_minutes: '3', rating_version: v(5000) },
+      { cdr_id: 'B', cost: '0.375', rate: '0.125', billable_minutes: '3', rating_version: v(1000) },
+      { cdr_id: 'C', cost: '0.125', rate: '0.125', billable_minutes: '1', rating_version: v(9000) },
     ]);
 
     const [total] = await rows<{ cost: string; calls: string }>(
       `SELECT toString(sum(cost)) AS cost, count() AS calls FROM ${database}.rated_calls FINAL WHERE account_id = '${a.account_id}'`,
     );
-    expect(total).toEqual({ cost: '0.875000000', calls: '3' });
+    expect(total && { ...total, cost: decimal(total.cost) }).toEqual({ cost: '0.875', calls: '3' });
 
     const byArgMax = await rows<{ cost: string }>(
       `SELECT toString(sum(latest_cost)) AS cost FROM
        (SELECT argMax(cost, rating_version) AS latest_cost FROM ${database}.rated_calls
         WHERE account_id = '${a.account_id}' GROUP BY account_id, cdr_id)`,
     );
-    expect(byArgMax).toEqual([{ cost: '0.875000000' }]);
+    expect(byArgMax.map((r) => decimal(r.cost))).toEqual(['0.875']);
   });
 
   it('stores every rated-call field under its Avro name, nulls as empty strings, times in UTC', async () => {
@@ -211,7 +209,7 @@ describe('ClickHouse DDL (schemas/clickhouse) on the real server', () => {
       destination_country: '',
       matched_prefix: '',
       reason: 'not answered',
-      cost_text: '0.000000000',
+      cost_text: expect.stringMatching(/^0(\.0+)?$/),
       start_text: '2026-02-01 00:00:00',
       duration_sec: 120,
     });
@@ -242,8 +240,11 @@ describe('ClickHouse DDL (schemas/clickhouse) on the real server', () => {
     const january = await rows(monthlyCostsSql(database, '202601', '2025-12-01', '2026-03-01'));
     const february = await rows(monthlyCostsSql(database, '202602', '2026-01-01', '2026-04-01'));
     expect(january.filter((r) => (r as { account_id: string }).account_id === 'acct-moved')).toEqual([]);
-    expect(february.filter((r) => (r as { account_id: string }).account_id === 'acct-moved')).toEqual([
-      { account_id: 'acct-moved', call_type: 'international', calls: '1', cost: '2.250000000' },
+    const moved2 = february.filter((r) => (r as { account_id: string }).account_id === 'acct-moved') as {
+      cost: string;
+    }[];
+    expect(moved2.map((r) => ({ ...r, cost: decimal(r.cost) }))).toEqual([
+      { account_id: 'acct-moved', call_type: 'international', calls: '1', cost: '2.25' },
     ]);
   });
 
