@@ -21,3 +21,5 @@ export type {
 export type { Compression, KafkaProducer, ProducerOptions, SentRecord } from './producer.js';
 export type { ConsumedMessage, OutgoingMessage, TopicMessages } from './messages.js';
 export type { ConsumedBatch, ConsumerErrorContext, ConsumerHandle, ConsumerOptions } from './consumer.js';
+export { DEAD_LETTER_HEADERS, toDeadLetter } from './dead-letter.js';
+export type { DeadLetterReason } from './dead-letter.js';

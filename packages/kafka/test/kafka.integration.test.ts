@@ -1,5 +1,5 @@
 import { InfraError } from '@cdrate/errors';
-import { createKafka } from '@cdrate/kafka';
+import { createKafka, DEAD_LETTER_HEADERS, toDeadLetter } from '@cdrate/kafka';
 import type {
   ConsumedBatch,
   ConsumedMessage,
@@ -77,6 +77,15 @@ function values(messages: readonly ConsumedMessage[]): string[] {
 async function produceNumbered(topic: string, count: number, key?: (i: number) => string): Promise<void> {
   const messages = Array.from({ length: count }, (_, i) => ({ key: key ? key(i) : null, value: `m${i}` }));
   for (let i = 0; i < messages.length; i += 200) await producer.send(topic, messages.slice(i, i + 200));
+}
+
+function isJson(bytes: Buffer): boolean {
+  try {
+    JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function committed(groupId: string, topic: string): Promise<(string | null)[]> {
@@ -347,8 +356,9 @@ describe('consumer', () => {
     expect(lag.total).toBe(0);
   });
 
-  it('hands garbage bytes and a 1 MiB message to the handler without crashing', async () => {
+  it('hands garbage bytes and a 1 MiB message to the handler, which dead-letters what is not JSON', async () => {
     const topic = await newTopic(1);
+    const deadLetters = await newTopic(1);
     const groupId = uniqueName('kafka_it_group');
     const garbage = Buffer.from([0x00, 0xff, 0xfe, 0xc3, 0x28, 0xa0, 0xa1, 0xf0, 0x28, 0x8c, 0xbc]);
     const big = Buffer.alloc(1024 * 1024);
@@ -356,7 +366,7 @@ describe('consumer', () => {
     await producer.send(topic, [
       { key: Buffer.from([0xff, 0x00]), value: garbage, headers: { 'content-type': Buffer.from([0xc3]) } },
       { value: big },
-      { value: 'after' },
+      { value: '{"ok":true}' },
     ]);
 
     const received: ConsumedMessage[] = [];
@@ -364,20 +374,39 @@ describe('consumer', () => {
       groupId,
       topics: [topic],
       fromBeginning: true,
-      handleBatch: (batch) => {
+      handleBatch: async (batch) => {
         received.push(...batch.messages);
+        const malformed = batch.messages.filter((m) => m.value === null || !isJson(m.value));
+        const letters = malformed.map((m) =>
+          toDeadLetter(batch, m, { code: 'MALFORMED', message: 'not JSON' }),
+        );
+        if (letters.length > 0) await producer.send(deadLetters, letters);
+      },
+    });
+    const dead: ConsumedMessage[] = [];
+    const deadReader = await start({
+      groupId: uniqueName('kafka_it_group'),
+      topics: [deadLetters],
+      fromBeginning: true,
+      handleBatch: (batch) => {
+        dead.push(...batch.messages);
         return Promise.resolve();
       },
     });
-    await waitFor(() => received.length >= 3, 'three messages');
+    await waitFor(() => received.length >= 3 && dead.length >= 2, 'three messages and two dead letters');
     expect(handle.isRunning()).toBe(true);
-    await handle.stop();
+    await Promise.all([handle.stop(), deadReader.stop()]);
 
     expect(received[0]!.value).toEqual(garbage);
     expect(received[0]!.key).toEqual(Buffer.from([0xff, 0x00]));
     expect(received[0]!.headers).toEqual({ 'content-type': Buffer.from([0xc3]) });
     expect(received[1]!.value!.equals(big)).toBe(true);
-    expect(received[2]!.value!.toString()).toBe('after');
+    expect(received[2]!.value!.toString()).toBe('{"ok":true}');
+    expect(dead).toHaveLength(2);
+    expect(dead[0]!.value).toEqual(garbage);
+    expect(dead[1]!.value!.equals(big)).toBe(true);
+    expect(dead[0]!.headers[DEAD_LETTER_HEADERS.code]?.toString()).toBe('MALFORMED');
+    expect(dead[0]!.headers[DEAD_LETTER_HEADERS.offset]?.toString()).toBe('0');
   });
 
   it('stops gracefully within 10 s while messages flow, committing exactly what was handled', async () => {
