@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { EXCEPTION_TAG_HEADER_NAME, createClient } from '@clickhouse/client';
 import type { ClickHouseClient as VendorClient, ClickHouseSettings, Logger } from '@clickhouse/client';
-import type { InfraError } from '@cdrate/errors';
+import { InfraError } from '@cdrate/errors';
 import { toInfraError } from './errors.js';
 import { encodeJsonValue } from './json.js';
 import { filterSettings } from './settings.js';
@@ -117,12 +117,51 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 /** Bytes held back at the end of a text export to find an error the server appended after data. */
 const ERROR_TAIL_BYTES = 64 * 1024;
 
-/** Creates a client. No request is made until the first call. */
+const DATABASE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const QUERY_ID_PREFIX = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Every problem with `options`, so a misconfiguration is reported whole. */
+function optionProblems(options: ClickhouseOptions): string[] {
+  const problems: string[] = [];
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(options.url).protocol;
+  } catch {
+    problems.push(`url: not a URL`);
+  }
+  if (protocol !== undefined && protocol !== 'http:' && protocol !== 'https:') {
+    problems.push(`url: protocol must be http or https, got ${protocol}`);
+  }
+  const { requestTimeoutMs, maxExecutionTimeSeconds, database, queryIdPrefix } = options;
+  if (requestTimeoutMs !== undefined && !(Number.isSafeInteger(requestTimeoutMs) && requestTimeoutMs > 0)) {
+    problems.push(`requestTimeoutMs: must be a positive integer, got ${requestTimeoutMs}`);
+  }
+  if (
+    maxExecutionTimeSeconds !== undefined &&
+    !(Number.isSafeInteger(maxExecutionTimeSeconds) && maxExecutionTimeSeconds >= 0)
+  ) {
+    problems.push(`maxExecutionTimeSeconds: must be an integer >= 0, got ${maxExecutionTimeSeconds}`);
+  }
+  if (database !== undefined && !DATABASE_NAME.test(database)) {
+    problems.push(`database: must match ${DATABASE_NAME.source}, got ${JSON.stringify(database)}`);
+  }
+  if (queryIdPrefix !== undefined && !QUERY_ID_PREFIX.test(queryIdPrefix)) {
+    problems.push(`queryIdPrefix: must match ${QUERY_ID_PREFIX.source}`);
+  }
+  return problems;
+}
+
+/**
+ * Creates a client. No request is made until the first call.
+ * @throws InfraError `CONFIG` listing every invalid option.
+ */
 export function createClickhouse(options: ClickhouseOptions): ClickhouseClient {
+  const problems = optionProblems(options);
+  if (problems.length > 0)
+    throw new InfraError('CONFIG', `Invalid ClickHouse options: ${problems.join('; ')}`);
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxExecutionTime = options.maxExecutionTimeSeconds ?? Math.ceil(requestTimeoutMs / 1000);
   const defaultDatabase = options.database ?? 'default';
-  renderIdentifier(defaultDatabase);
   const prefix = options.queryIdPrefix ?? 'cdrate';
   const warned = new Set<string>();
   const vendorClients = new Map<string, VendorClient>();
