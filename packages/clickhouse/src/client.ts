@@ -50,7 +50,7 @@ export interface CallOptions {
   readonly settings?: ClickhouseSettings;
   /**
    * Run against this database instead of the client's (validated name). For bootstrap statements that must
-   * run before the client's database exists.
+   * run before the client's database exists. Each distinct database gets its own connection pool.
    */
   readonly database?: string;
 }
@@ -107,7 +107,10 @@ export interface ClickhouseClient {
   insert(table: string, rows: readonly object[] | Readable, options?: InsertOptions): Promise<void>;
   /** Runs a statement without a result (DDL, ALTER, OPTIMIZE). */
   command(sql: SqlText, options?: CallOptions): Promise<void>;
-  /** Health check: can the server be reached over HTTP. Never throws. */
+  /**
+   * Liveness: can the server be reached over HTTP (`/ping`). Never throws. It does not prove queries work
+   * (an unknown setting breaks queries, not `/ping`); readiness should also await `version()`.
+   */
   ping(): Promise<PingResult>;
   /** Closes the sockets. The client must not be used afterwards. */
   close(): Promise<void>;
