@@ -1,11 +1,12 @@
 import {
+  ACCOUNT_V1,
   createAvroCodec,
   RATED_CALL_V1,
   SCHEMA_HISTORY,
   type AvroRecordSchema,
   type RatedCall,
 } from '@cdrate/schemas';
-import { ratedCall } from './fixtures.js';
+import { account, avroLong, avroString, ratedCall } from './fixtures.js';
 
 /** A made-up version 2 of RatedCall, shaped as the evolution rules demand: one field appended with a default. */
 const RATED_CALL_V2_EXAMPLE: AvroRecordSchema = {
@@ -42,6 +43,42 @@ describe('schema evolution', () => {
     const writtenByV2 = v1AndV2.encode({ ...ratedCall, tariff_id: 'carrier-b-2026' });
     expect(writtenByV2[2]).toBe(2);
     expect(v1Only.decode(writtenByV2)).toEqual({ ok: true, value: ratedCall });
+  });
+
+  it('bounds array block counts also when resolving an older version', () => {
+    const v2: AvroRecordSchema = {
+      ...ACCOUNT_V1,
+      fields: [...ACCOUNT_V1.fields, { name: 'tags', type: { type: 'array', items: 'string' }, default: [] }],
+    };
+    const codec = createAvroCodec<typeof account & { tags: string[] }>({
+      name: 'Account',
+      versions: [ACCOUNT_V1, v2],
+      maxBytes: 1 << 20,
+    });
+    expect(
+      codec.decode(
+        createAvroCodec({ name: 'Account', versions: [ACCOUNT_V1], maxBytes: 1 << 20 }).encode(account),
+      ),
+    ).toEqual({
+      ok: true,
+      value: { ...account, tags: [] },
+    });
+    const prefix = [
+      0xcd,
+      4,
+      1,
+      ...avroString('a'),
+      ...avroString('US'),
+      ...avroString('2026-01-01'),
+      ...avroLong(1),
+    ];
+    const evil = Buffer.from([
+      ...prefix,
+      ...avroString('0.02'),
+      ...avroLong(2 ** 31 - 1),
+      ...avroString('+1'),
+    ]);
+    expect(codec.decode(evil)).toMatchObject({ ok: false, code: 'CORRUPT' });
   });
 
   describe.each(Object.entries(SCHEMA_HISTORY))('%s history', (_name, versions) => {
