@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { InfraError } from '@cdrate/errors';
 import { createKafka, DEAD_LETTER_HEADERS, toDeadLetter } from '@cdrate/kafka';
 import type {
@@ -325,6 +326,48 @@ describe('consumer', () => {
     expect(replayed).toEqual(sideEffects);
     expect(await committed(groupId, topic)).toEqual(['10']);
   });
+
+  it('replays to the next member what a process killed with SIGKILL had handled but not committed', async () => {
+    const topic = await newTopic(1);
+    const groupId = uniqueName('kafka_it_group');
+    await produceNumbered(topic, 10);
+
+    const child = spawn(
+      process.execPath,
+      ['--import', './crash/register.mjs', './crash/handle-then-hang.mjs'],
+      {
+        cwd: __dirname,
+        env: { ...process.env, BROKERS: testKafkaBrokers().join(','), TOPIC: topic, GROUP: groupId },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once('exit', (_code, signal) => resolve(signal)),
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await waitFor(() => output.includes('\n'), 'the child to handle a batch', 20_000);
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    const handledByChild = JSON.parse(output.split('\n')[0]!) as string[];
+    expect(handledByChild).toEqual(Array.from({ length: 10 }, (_, i) => `m${i}`));
+    expect(await committed(groupId, topic)).toEqual([null]);
+
+    // The dead member still holds the partition until its 6 s session expires; then it is replayed.
+    const replayed: string[] = [];
+    const next = await start({
+      groupId,
+      topics: [topic],
+      fromBeginning: true,
+      handleBatch: (batch) => {
+        replayed.push(...values(batch.messages));
+        return Promise.resolve();
+      },
+    });
+    await waitFor(() => replayed.length >= 10, 'the replay', 25_000);
+    await next.stop();
+    expect(replayed).toEqual(handledByChild);
+  }, 60_000);
 
   it('shares partitions with a member that joins mid-stream, losing nothing and committing everything handled', async () => {
     const topic = await newTopic(4);
