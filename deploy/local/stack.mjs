@@ -49,7 +49,8 @@ const config = {
   kafkaVersion: process.env.KAFKA_VERSION || '4.1.1',
   stateDir: path.resolve(process.env.CDRATE_STATE_DIR || path.join(repoRoot, '.local')),
   cacheDir: path.resolve(
-    process.env.CDRATE_CACHE_DIR || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'cdrate'),
+    process.env.CDRATE_CACHE_DIR ||
+      path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'cdrate'),
   ),
   kafkaHeap: process.env.KAFKA_HEAP || '512m',
   readyTimeoutMs: Number(process.env.STACK_READY_TIMEOUT_SEC || 90) * 1000,
@@ -256,7 +257,8 @@ function ensureClickhouseInstalled() {
   log('clickhouse-server is missing; installing it with apt-get (Debian package clickhouse-server)');
   const asRoot = process.getuid?.() === 0;
   const prefix = asRoot ? [] : ['sudo', '-n'];
-  if (!asRoot && !which('sudo')) fail('clickhouse-server is missing and sudo is not available; install it as root');
+  if (!asRoot && !which('sudo'))
+    fail('clickhouse-server is missing and sudo is not available; install it as root');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const [cmd, ...rest] = [...prefix, 'apt-get'];
   run(cmd, [...rest, 'update', '-qq'], { env });
@@ -267,12 +269,15 @@ function ensureClickhouseInstalled() {
 function ensureKafkaJars() {
   const marker = path.join(kafkaLib, '.complete');
   if (fs.existsSync(marker)) return;
-  if (!which('java')) fail('java is not on PATH; Kafka needs Java 17 (apt-get install openjdk-17-jre-headless)');
+  if (!which('java'))
+    fail('java is not on PATH; Kafka needs Java 17 (apt-get install openjdk-17-jre-headless)');
   if (!which('mvn')) {
     log('Maven is missing; installing it with apt-get (Debian package maven)');
     const prefix = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
     const [cmd, ...rest] = [...prefix, 'apt-get'];
-    run(cmd, [...rest, 'install', '-y', '-qq', 'maven'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    run(cmd, [...rest, 'install', '-y', '-qq', 'maven'], {
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   }
   log(`fetching Apache Kafka ${config.kafkaVersion} jars from Maven Central into ${kafkaLib} (once, ~55 MB)`);
   fs.rmSync(kafkaLib, { recursive: true, force: true });
@@ -389,12 +394,17 @@ function kafkaJava(mainClass, args, log4j) {
 
 async function startClickhouse() {
   if (runningPid('clickhouse') !== undefined && (await clickhouseReady())) {
-    log(`clickhouse already running (pid ${runningPid('clickhouse')}) on http://${config.host}:${config.clickhouseHttpPort}`);
+    log(
+      `clickhouse already running (pid ${runningPid('clickhouse')}) on http://${config.host}:${config.clickhouseHttpPort}`,
+    );
     return;
   }
   if (runningPid('clickhouse') === undefined) {
     for (const port of [config.clickhouseHttpPort, config.clickhouseTcpPort]) {
-      if (await portOpen(port)) fail(`port ${port} is taken by a process this stack did not start; stop it or set CLICKHOUSE_HTTP_PORT/CLICKHOUSE_TCP_PORT`);
+      if (await portOpen(port))
+        fail(
+          `port ${port} is taken by a process this stack did not start; stop it or set CLICKHOUSE_HTTP_PORT/CLICKHOUSE_TCP_PORT`,
+        );
     }
     const binary = clickhouseBinary();
     const configFile = writeClickhouseConfig();
@@ -402,8 +412,15 @@ async function startClickhouse() {
     const pid = startDetached('clickhouse', binary, [`--config-file=${configFile}`], logFile);
     log(`clickhouse starting (pid ${pid})`);
   }
-  const ms = await waitFor('clickhouse', clickhouseReady, 'clickhouse', path.join(dirs.log, 'clickhouse.err.log'));
-  log(`clickhouse ready in ${(ms / 1000).toFixed(1)} s: http://${config.host}:${config.clickhouseHttpPort} native ${config.host}:${config.clickhouseTcpPort}`);
+  const ms = await waitFor(
+    'clickhouse',
+    clickhouseReady,
+    'clickhouse',
+    path.join(dirs.log, 'clickhouse.err.log'),
+  );
+  log(
+    `clickhouse ready in ${(ms / 1000).toFixed(1)} s: http://${config.host}:${config.clickhouseHttpPort} native ${config.host}:${config.clickhouseTcpPort}`,
+  );
 }
 
 async function startKafka() {
@@ -413,7 +430,10 @@ async function startKafka() {
   }
   if (runningPid('kafka') === undefined) {
     for (const port of [config.kafkaPort, config.kafkaControllerPort]) {
-      if (await portOpen(port)) fail(`port ${port} is taken by a process this stack did not start; stop it or set KAFKA_PORT/KAFKA_CONTROLLER_PORT`);
+      if (await portOpen(port))
+        fail(
+          `port ${port} is taken by a process this stack did not start; stop it or set KAFKA_PORT/KAFKA_CONTROLLER_PORT`,
+        );
     }
     const { file, dataDir, log4j } = writeKafkaConfig();
     if (!fs.existsSync(path.join(dataDir, 'meta.properties'))) {
@@ -430,7 +450,12 @@ async function startKafka() {
     const pid = startDetached('kafka', 'java', kafkaJava('kafka.Kafka', [file], log4j), logFile);
     log(`kafka ${config.kafkaVersion} starting (pid ${pid})`);
   }
-  const ms = await waitFor('kafka', async () => (await kafkaBrokerCount()) > 0, 'kafka', path.join(dirs.log, 'kafka.log'));
+  const ms = await waitFor(
+    'kafka',
+    async () => (await kafkaBrokerCount()) > 0,
+    'kafka',
+    path.join(dirs.log, 'kafka.log'),
+  );
   log(`kafka ready in ${(ms / 1000).toFixed(1)} s: ${config.host}:${config.kafkaPort}`);
 }
 
@@ -443,7 +468,9 @@ async function up() {
   await Promise.all([startClickhouse(), startKafka()]);
   log(
     `stack up in ${((Date.now() - installedAt) / 1000).toFixed(1)} s` +
-      (installedAt - started > 1000 ? ` (+${((installedAt - started) / 1000).toFixed(1)} s installing)` : '') +
+      (installedAt - started > 1000
+        ? ` (+${((installedAt - started) / 1000).toFixed(1)} s installing)`
+        : '') +
       `; logs in ${dirs.log}`,
   );
 }
@@ -451,7 +478,12 @@ async function up() {
 async function down() {
   const stoppedKafka = await stopProcess('kafka');
   const stoppedClickhouse = await stopProcess('clickhouse');
-  await waitPortsClosed([config.kafkaPort, config.kafkaControllerPort, config.clickhouseHttpPort, config.clickhouseTcpPort]);
+  await waitPortsClosed([
+    config.kafkaPort,
+    config.kafkaControllerPort,
+    config.clickhouseHttpPort,
+    config.clickhouseTcpPort,
+  ]);
   log(
     stoppedKafka || stoppedClickhouse
       ? `stopped${stoppedKafka ? ' kafka' : ''}${stoppedClickhouse ? ' clickhouse' : ''}; ports closed`
@@ -462,7 +494,12 @@ async function down() {
 async function status() {
   const rows = [
     ['kafka', runningPid('kafka'), `${config.host}:${config.kafkaPort}`, (await kafkaBrokerCount()) > 0],
-    ['clickhouse', runningPid('clickhouse'), `http://${config.host}:${config.clickhouseHttpPort}`, await clickhouseReady()],
+    [
+      'clickhouse',
+      runningPid('clickhouse'),
+      `http://${config.host}:${config.clickhouseHttpPort}`,
+      await clickhouseReady(),
+    ],
   ];
   for (const [name, pid, address, ready] of rows) {
     process.stdout.write(

@@ -4,10 +4,10 @@
  * write (kcat from Debian, plain HTTP for ClickHouse).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const stackScript = path.join(repoRoot, 'deploy', 'local', 'stack.mjs');

@@ -9,12 +9,7 @@
  * - `INTERNAL`: a bug or an unexpected state; not retryable.
  */
 export type InfraErrorCode =
-  | 'BROKER_UNAVAILABLE'
-  | 'SINK_UNAVAILABLE'
-  | 'TIMEOUT'
-  | 'BAD_REQUEST'
-  | 'CONFIG'
-  | 'INTERNAL';
+  'BROKER_UNAVAILABLE' | 'SINK_UNAVAILABLE' | 'TIMEOUT' | 'BAD_REQUEST' | 'CONFIG' | 'INTERNAL';
 
 const RETRYABLE: Readonly<Record<InfraErrorCode, boolean>> = {
   BROKER_UNAVAILABLE: true,
