@@ -283,6 +283,33 @@ describe('consumer', () => {
     expect(await committed(groupId, topic)).toEqual(['20']);
   });
 
+  it('stops promptly while a partition waits out its backoff, leaving the batch uncommitted', async () => {
+    const topic = await newTopic(1);
+    const groupId = uniqueName('kafka_it_group');
+    await produceNumbered(topic, 5);
+
+    let deliveries = 0;
+    const handle = await start({
+      groupId,
+      topics: [topic],
+      fromBeginning: true,
+      backoff: { initialMs: 5000, maxMs: 5000 },
+      handleBatch: () => {
+        deliveries++;
+        return Promise.reject(new InfraError('SINK_UNAVAILABLE', 'clickhouse is down'));
+      },
+    });
+    await waitFor(() => deliveries === 1, 'the first delivery');
+
+    const started = Date.now();
+    await handle.stop();
+    await handle.done;
+
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(deliveries).toBe(1);
+    expect(await committed(groupId, topic)).toEqual([null]);
+  });
+
   it('replays a batch that was handled but not committed (crash before commit) to the next consumer', async () => {
     const topic = await newTopic(1);
     const groupId = uniqueName('kafka_it_group');
@@ -372,13 +399,15 @@ describe('consumer', () => {
   it('shares partitions with a member that joins mid-stream, losing nothing and committing everything handled', async () => {
     const topic = await newTopic(4);
     const groupId = uniqueName('kafka_it_group');
-    await produceNumbered(topic, 400, (i) => `acct-${i % 16}`);
+    await produceNumbered(topic, 600, (i) => `acct-${i % 16}`);
 
     const handledBy: Map<string, number>[] = [new Map(), new Map()];
     const handler =
       (member: number) =>
       async (batch: ConsumedBatch): Promise<void> => {
-        await new Promise((resolve) => setTimeout(resolve, 100)); // slow enough for the join to land mid-stream
+        // Alone, the first member would need 9 s: the join lands mid-stream even on a busy machine.
+        const alone = handledBy[1]!.size === 0;
+        await new Promise((resolve) => setTimeout(resolve, alone ? 150 : 10));
         for (const m of batch.messages) {
           const id = `${batch.partition}:${m.offset}`;
           handledBy[member]!.set(id, (handledBy[member]!.get(id) ?? 0) + 1);
@@ -390,11 +419,14 @@ describe('consumer', () => {
     const second = await start({ ...options, handleBatch: handler(1) });
 
     const all = (): Set<string> => new Set([...handledBy[0]!.keys(), ...handledBy[1]!.keys()]);
-    await waitFor(() => all().size >= 400, 'all 400 messages', 25_000);
+    await waitFor(() => all().size >= 600, 'all 600 messages', 25_000);
     await Promise.all([first.stop(), second.stop()]);
 
-    expect(handledBy[1]!.size).toBeGreaterThan(0);
-    expect(all().size).toBe(400);
+    expect({ first: handledBy[0]!.size > 0, second: handledBy[1]!.size > 0, all: all().size }).toEqual({
+      first: true,
+      second: true,
+      all: 600,
+    });
     const lag = await admin.consumerLag(groupId, [topic]);
     expect(lag.total).toBe(0);
   });
