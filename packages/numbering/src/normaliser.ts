@@ -10,6 +10,7 @@ import {
   type NumberType as LibType,
 } from 'libphonenumber-js/max';
 import type { NumberType, PartyNumber } from '@cdrate/rating-core';
+import { StringTable } from './string-table.js';
 
 /** Longest digit string without `+` that is read as an extension rather than a phone number. */
 export const MAX_EXTENSION_DIGITS = 6;
@@ -19,16 +20,21 @@ export const DEFAULT_CACHE_SIZE = 200_000;
 
 export interface NormaliserOptions {
   /**
-   * Entries per cache generation. When the young generation is full it becomes the old one and the
-   * previous old one is dropped, so at most `2 × cacheSize` results are held (~150 bytes each).
+   * Entries per cache generation (per country, plus one for `+…` texts and one for the E.164 level).
+   * When the young generation is full it becomes the old one and the previous old one is dropped, so
+   * a table holds at most `2 × cacheSize` results (~100 bytes each plus 12 bytes of index).
    */
   readonly cacheSize?: number;
 }
 
 /** Cache counters since the normaliser was created. */
 export interface NormaliserStats {
+  /** Found in the cache by raw text. */
   readonly hits: number;
+  /** Not found by raw text. */
   readonly misses: number;
+  /** Misses that needed the numbering library (the others were another form of a known number). */
+  readonly parsed: number;
 }
 
 /** A cached number normaliser; see {@link createNormaliser}. */
@@ -63,8 +69,10 @@ function e164Party(e164: string, country: string, libType: LibType | undefined):
 function tryParse(text: string, country: CountryCode | undefined): PartyNumber | undefined {
   const parsed = parsePhoneNumberFromString(text, country);
   if (parsed === undefined || parsed.country === undefined) return undefined;
-  if (parsed.isValid()) return e164Party(parsed.number, parsed.country, parsed.getType());
-  return undefined;
+  // With full metadata a number is valid exactly when it has a type (libphonenumber's isValid() is
+  // getType() !== undefined), so one call does both.
+  const type = parsed.getType();
+  return type === undefined ? undefined : e164Party(parsed.number, parsed.country, type);
 }
 
 function tryPossible(text: string, country: CountryCode | undefined): PartyNumber | undefined {
@@ -73,12 +81,58 @@ function tryPossible(text: string, country: CountryCode | undefined): PartyNumbe
   return e164Party(parsed.number, parsed.country, undefined);
 }
 
-/** Uncached normalisation; see {@link Normaliser.normalise}. */
-export function normaliseNumber(raw: string, defaultCountry: string): PartyNumber {
-  const cleaned = raw.replace(/[\s\-.()/]/g, '');
+/** Countries whose trunk prefix is 0 and whose international prefix is 00 (used by {@link candidateE164}). */
+const TRUNK_ZERO: Readonly<Record<string, string>> = { GB: '44' };
+const NANP: ReadonlySet<string> = new Set(['US', 'CA', 'PR', 'VI', 'GU', 'AS', 'MP']);
+
+/**
+ * The E.164 that `normaliseNumber(raw, country)` returns for the common dialled forms, computed
+ * without the numbering library, or `undefined` when not derivable cheaply. Only trusted when that
+ * E.164 is already known to be a valid number: for these forms the library then yields exactly it.
+ * `digits` is the cleaned text without `+`.
+ */
+function candidateE164(digits: string, plus: boolean, country: string): string | undefined {
+  if (plus) return '+' + digits;
+  const length = digits.length;
+  const first = digits.charCodeAt(0);
+  if (NANP.has(country)) {
+    if (digits.startsWith('011')) return '+' + digits.slice(3);
+    if (length === 10 && first >= 50) return '+1' + digits;
+    if (length === 11 && first === 49) return '+' + digits;
+    if (length >= 12 && first !== 48) return '+' + digits; // longer than any NANP national form
+    return undefined;
+  }
+  if (country === 'BR') {
+    if (digits.startsWith('00') && length > 6) return '+' + digits.slice(4);
+    if ((length === 10 || length === 11) && first !== 48) return '+55' + digits;
+    if (length >= 12 && first !== 48) return '+' + digits; // longer than any Brazilian national form
+    return undefined;
+  }
+  const trunk = TRUNK_ZERO[country];
+  if (trunk !== undefined) {
+    if (first === 48)
+      return digits.charCodeAt(1) === 48 ? '+' + digits.slice(2) : '+' + trunk + digits.slice(1);
+    if (length >= 12) return '+' + digits; // longer than any UK national form
+  }
+  return undefined;
+}
+
+function clean(raw: string): { readonly plus: boolean; readonly digits: string } | undefined {
+  const cleaned = /^\+?[0-9]+$/.test(raw) ? raw : raw.replace(/[\s\-.()/]/g, '');
   const plus = cleaned.startsWith('+');
   const digits = plus ? cleaned.slice(1) : cleaned;
-  if (digits.length === 0 || !/^[0-9]+$/.test(digits)) return Object.freeze({ kind: 'unparsed', raw });
+  if (digits.length === 0 || !/^[0-9]+$/.test(digits)) return undefined;
+  return { plus, digits };
+}
+
+/** Uncached normalisation; see {@link Normaliser.normalise}. */
+export function normaliseNumber(raw: string, defaultCountry: string): PartyNumber {
+  const cleaned = clean(raw);
+  if (cleaned === undefined) return Object.freeze({ kind: 'unparsed', raw });
+  return normaliseDigits(raw, cleaned.digits, cleaned.plus, defaultCountry);
+}
+
+function normaliseDigits(raw: string, digits: string, plus: boolean, defaultCountry: string): PartyNumber {
   if (!plus && digits.length <= MAX_EXTENSION_DIGITS)
     return Object.freeze({ kind: 'extension', extension: digits });
   const country = /^[A-Z]{2}$/.test(defaultCountry) ? (defaultCountry as CountryCode) : undefined;
@@ -97,48 +151,86 @@ export function normaliseNumber(raw: string, defaultCountry: string): PartyNumbe
   return found ?? Object.freeze({ kind: 'unparsed', raw });
 }
 
+/** Two generations of a {@link StringTable}: when the young one is full it becomes the old one. */
+class Generations<V> {
+  private young: StringTable<V>;
+  private old: StringTable<V> | undefined;
+
+  constructor(private readonly capacity: number) {
+    this.young = new StringTable(capacity);
+  }
+
+  get(key: string): V | undefined {
+    const found = this.young.get(key);
+    if (found !== undefined || this.old === undefined) return found;
+    const promoted = this.old.get(key);
+    if (promoted !== undefined) this.set(key, promoted);
+    return promoted;
+  }
+
+  /** Adds `key` (absent from the young generation). */
+  set(key: string, value: V): void {
+    if (this.young.full) {
+      this.old = this.young;
+      this.young = new StringTable(this.capacity);
+    }
+    this.young.add(key, value);
+  }
+}
+
+/** Cache key space of `+…` texts, which do not depend on the default country. */
+const INTERNATIONAL = '+';
+
 /** Creates a cached normaliser. */
 export function createNormaliser(options: NormaliserOptions = {}): Normaliser {
-  const capacity = Math.max(1, options.cacheSize ?? DEFAULT_CACHE_SIZE);
-  let young = new Map<string, Map<string, PartyNumber>>();
-  let old = new Map<string, Map<string, PartyNumber>>();
-  let youngSize = 0;
+  const capacity = Math.max(16, options.cacheSize ?? DEFAULT_CACHE_SIZE);
+  const byCountry = new Map<string, Generations<PartyNumber>>();
+  // Second level: valid numbers by E.164, so that another dialled form of a known number costs no
+  // parse (see candidateE164).
+  const validByE164 = new Generations<PartyNumber>(capacity);
   let hits = 0;
   let misses = 0;
+  let parsed = 0;
 
-  const store = (country: string, raw: string, party: PartyNumber): void => {
-    if (youngSize >= capacity) {
-      old = young;
-      young = new Map();
-      youngSize = 0;
+  const tableOf = (space: string): Generations<PartyNumber> => {
+    let table = byCountry.get(space);
+    if (table === undefined) {
+      table = new Generations(capacity);
+      byCountry.set(space, table);
     }
-    let byRaw = young.get(country);
-    if (byRaw === undefined) {
-      byRaw = new Map();
-      young.set(country, byRaw);
+    return table;
+  };
+
+  const compute = (raw: string, defaultCountry: string): PartyNumber => {
+    const cleaned = clean(raw);
+    if (cleaned === undefined) return Object.freeze({ kind: 'unparsed', raw });
+    const candidate =
+      cleaned.plus || cleaned.digits.length > MAX_EXTENSION_DIGITS
+        ? candidateE164(cleaned.digits, cleaned.plus, defaultCountry)
+        : undefined;
+    const known = candidate === undefined ? undefined : validByE164.get(candidate);
+    if (known !== undefined) return known;
+    parsed++;
+    const party = normaliseDigits(raw, cleaned.digits, cleaned.plus, defaultCountry);
+    if (party.kind === 'e164' && party.type !== 'unknown' && validByE164.get(party.e164) === undefined) {
+      validByE164.set(party.e164, party);
     }
-    byRaw.set(raw, party);
-    youngSize++;
+    return party;
   };
 
   return {
     normalise(raw: string, defaultCountry: string): PartyNumber {
-      const cached = young.get(defaultCountry)?.get(raw);
+      const table = tableOf(raw.charCodeAt(0) === 43 ? INTERNATIONAL : defaultCountry);
+      const cached = table.get(raw);
       if (cached !== undefined) {
         hits++;
         return cached;
       }
-      const promoted = old.get(defaultCountry)?.get(raw);
-      if (promoted !== undefined) {
-        hits++;
-        store(defaultCountry, raw, promoted);
-        return promoted;
-      }
       misses++;
-      const party = normaliseNumber(raw, defaultCountry);
-      store(defaultCountry, raw, party);
+      const party = compute(raw, defaultCountry);
+      table.set(raw, party);
       return party;
     },
-    stats: () => ({ hits, misses }),
+    stats: () => ({ hits, misses, parsed }),
   };
 }

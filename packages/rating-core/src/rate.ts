@@ -85,8 +85,16 @@ export function costUnits(rateNano: number, seconds: number): number | bigint {
   return BigInt(rateNano) * BigInt(seconds / 3) * 5n;
 }
 
+/** Memo of {@link minutesText} for calls up to 3 hours (pure: a cache of a pure function). */
+const MINUTES_TEXT: string[] = [];
+
 /** `seconds / 60` as an exact decimal string (`seconds` a multiple of 3). */
 export function minutesText(seconds: number): string {
+  if (seconds <= 10_800) {
+    const known = MINUTES_TEXT[seconds];
+    if (known !== undefined) return known;
+    return (MINUTES_TEXT[seconds] = formatScaled((seconds / 3) * 5, 2));
+  }
   return formatScaled((seconds / 3) * 5, 2);
 }
 

@@ -124,6 +124,12 @@ export function formatIsoDate(epochDay: number): string {
   return (year >= 0 && year < 1000 ? '0'.repeat(4 - y.length) + y : y) + '-' + pad2(month) + '-' + pad2(day);
 }
 
+/** `"00"`…`"59"`. */
+const TWO_DIGITS: readonly string[] = Array.from({ length: 60 }, (_, i) => pad2(i));
+
+/** Memo of `formatIsoDate(day) + 'T'` for recent days (pure: a cache of a pure function). */
+const datePrefixes = new Map<number, string>();
+
 /**
  * Formats epoch milliseconds as UTC ISO 8601: `YYYY-MM-DDTHH:MM:SSZ`, with `.mmm` only when the
  * instant has milliseconds.
@@ -137,7 +143,19 @@ export function formatIsoInstant(epochMs: number): string {
   rest = (rest - second) / 60;
   const minute = rest % 60;
   const hour = (rest - minute) / 60;
-  const base = formatIsoDate(day) + 'T' + pad2(hour) + ':' + pad2(minute) + ':' + pad2(second);
+  let prefix = datePrefixes.get(day);
+  if (prefix === undefined) {
+    if (datePrefixes.size >= 4096) datePrefixes.clear();
+    prefix = formatIsoDate(day) + 'T';
+    datePrefixes.set(day, prefix);
+  }
+  const base =
+    prefix +
+    (TWO_DIGITS[hour] as string) +
+    ':' +
+    (TWO_DIGITS[minute] as string) +
+    ':' +
+    (TWO_DIGITS[second] as string);
   if (ms === 0) return base + 'Z';
   return base + '.' + (ms < 10 ? '00' : ms < 100 ? '0' : '') + String(ms) + 'Z';
 }

@@ -28,9 +28,57 @@ export const RATED_COLUMNS = [
 /** CSV header line (with `\n`). */
 export const RATED_CSV_HEADER = RATED_COLUMNS.join(',') + '\n';
 
-/** One rated call as a JSON line (with `\n`). */
+/** A JSON string literal; the common case (no quote, backslash or control character) is not escaped. */
+function jsonString(value: string): string {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 32 || c === 34 || c === 92 || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(value);
+  }
+  return '"' + value + '"';
+}
+
+/**
+ * One rated call as a JSON line (with `\n`): the same text as `JSON.stringify(call)` with the fields
+ * in {@link RATED_COLUMNS} order, written by hand (about twice as fast).
+ */
 export function ratedJsonLine(call: RatedCall): string {
-  return JSON.stringify(call) + '\n';
+  return (
+    '{"cdr_id":' +
+    jsonString(call.cdr_id) +
+    ',"account_id":' +
+    jsonString(call.account_id) +
+    ',"call_type":"' +
+    call.call_type +
+    '","billable":' +
+    (call.billable ? 'true' : 'false') +
+    ',"billable_seconds":' +
+    String(call.billable_seconds) +
+    ',"billable_minutes":"' +
+    call.billable_minutes +
+    '","rate":"' +
+    call.rate +
+    '","cost":"' +
+    call.cost +
+    '","currency":' +
+    jsonString(call.currency) +
+    ',"source":' +
+    jsonString(call.source) +
+    ',"destination":' +
+    jsonString(call.destination) +
+    ',"destination_country":' +
+    (call.destination_country === null ? 'null' : jsonString(call.destination_country)) +
+    ',"matched_prefix":' +
+    (call.matched_prefix === null ? 'null' : '"' + call.matched_prefix + '"') +
+    ',"start_time":"' +
+    call.start_time +
+    '","end_time":"' +
+    call.end_time +
+    '","duration_sec":' +
+    JSON.stringify(call.duration_sec) +
+    ',"reason":' +
+    (call.reason === null ? 'null' : jsonString(call.reason)) +
+    '}\n'
+  );
 }
 
 /** One rated call as a CSV line (with `\n`); `null` is an empty field. */
