@@ -167,7 +167,6 @@ export async function runConsumer(kafka: Kafka, log: Log, options: ConsumerOptio
     }
   };
 
-  /** Ends the consumer: disconnects (bounded), then settles `done` once with `error` or success. */
   /** The error that ended the consumer, if one did; `done` rejects with it even when a stop was under way. */
   let fatal: InfraError | undefined;
 

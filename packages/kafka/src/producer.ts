@@ -63,10 +63,10 @@ export async function connectProducer(
   requestTimeoutMs: number,
   options: ProducerOptions = {},
 ): Promise<KafkaProducer> {
-  const compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
   if (options.compression !== undefined && options.compression !== 'none' && options.compression !== 'gzip') {
     throw new InfraError('CONFIG', `compression: "${String(options.compression)}" is not one of none, gzip`);
   }
+  const compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
 
   const create = async (): Promise<Producer> => {
     const producer = kafka.producer({
@@ -97,12 +97,19 @@ export async function connectProducer(
     return current;
   };
 
+  const flush = async (): Promise<void> => {
+    await Promise.allSettled([...inFlight]);
+  };
+
+  /** Stops using a producer whose send failed; closes it once the sends in flight have settled. */
   const discard = (failed: Producer): void => {
     if (current !== failed) return;
     current = undefined;
-    failed.disconnect().catch((error: unknown) => {
-      log('debug', 'disconnecting a failed producer failed', { error: String(error) });
-    });
+    flush()
+      .then(() => failed.disconnect())
+      .catch((error: unknown) => {
+        log('debug', 'disconnecting a failed producer failed', { error: String(error) });
+      });
   };
 
   const run = async (
@@ -132,18 +139,14 @@ export async function connectProducer(
     }
   };
 
-  const flush = async (): Promise<void> => {
-    await Promise.allSettled([...inFlight]);
-  };
-
   return {
-    send(topic, messages) {
+    async send(topic, messages) {
       const converted = toKafkaJSMessages(topic, messages);
       return run(`send to ${topic}`, (p) =>
         p.send({ topic, messages: converted, acks: -1, timeout: requestTimeoutMs, compression }),
       );
     },
-    sendBatch(batches) {
+    async sendBatch(batches) {
       const topicMessages = batches.map((b) => ({
         topic: b.topic,
         messages: toKafkaJSMessages(b.topic, b.messages),

@@ -161,6 +161,19 @@ describe('producer', () => {
     expect(record).toEqual({ topic, partition: 0, baseOffset: '0' });
   });
 
+  it('sends to several topics in one sendBatch and rejects malformed messages before sending', async () => {
+    const [a, b] = [await newTopic(1), await newTopic(2)];
+    const records = await producer.sendBatch([
+      { topic: a, messages: [{ value: 'a0' }, { value: 'a1' }] },
+      { topic: b, messages: [{ key: 'k', value: 'b0' }] },
+    ]);
+    expect(records.map((r) => r.topic).sort()).toEqual([a, b].sort());
+    expect((await admin.fetchTopicOffsets(a))[0]!.high).toBe('2');
+
+    await expect(producer.send(a, [{ value: 'x', partition: -1 }])).rejects.toMatchObject({ code: 'CONFIG' });
+    await expect(producer.send('not a topic!', [{ value: 'x' }])).rejects.toMatchObject({ code: 'CONFIG' });
+  });
+
   it('reports an unreachable broker as retryable BROKER_UNAVAILABLE', async () => {
     const nowhere = createKafka({ brokers: ['127.0.0.1:1'], clientId: 'nowhere', logger: () => undefined });
     const error = await nowhere.connectAdmin().then(
