@@ -16,7 +16,7 @@ export interface TopicSpec {
 
 /** What {@link KafkaAdmin.ensureTopics} found and did. */
 export interface EnsureTopicsResult {
-  /** Topics this call created. */
+  /** Topics that were missing and that this call asked the broker to create (another process racing it may have won). */
   readonly created: readonly string[];
   /** Topics that existed already and were left unchanged. */
   readonly existing: readonly string[];
