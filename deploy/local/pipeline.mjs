@@ -1,0 +1,211 @@
+#!/usr/bin/env node
+// The streaming pipeline on this machine: the ingest, rating and aggregation services as background
+// processes against the local stack (deploy/local/stack.mjs).
+//
+//   node deploy/local/pipeline.mjs up|down|status
+//
+// Contract:
+// - `up` builds the services when their sources are newer than their build, starts every instance that is
+//   not running (RATING_INSTANCES rating instances, default 1), and returns once each answers `/readyz`.
+//   Running it twice is one pipeline. Logs: <state>/log/<instance>.log; pids: <state>/run/<instance>.pid.
+// - `down` sends SIGTERM to exactly the instances `up` started and waits for them to exit (each drains:
+//   finishes its batch, commits, flushes); SIGKILL after 15 s.
+// - Every service reads its configuration from the environment; this script passes through the caller's
+//   environment (KAFKA_BROKERS, CLICKHOUSE_URL, TOPIC_*, RATE_TABLES_DIR, …) and sets HTTP_PORT per instance.
+// Uses only Node's standard library.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '..', '..');
+const stateDir = path.resolve(process.env.CDRATE_STATE_DIR || path.join(repoRoot, '.local'));
+const logDir = path.join(stateDir, 'log');
+const runDir = path.join(stateDir, 'run');
+const log = (message) => process.stdout.write(`pipeline: ${message}\n`);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function fail(message) {
+  process.stderr.write(`pipeline: ${message}\n`);
+  process.exit(1);
+}
+
+function count(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 16)
+    fail(`${name}=${raw} is not an integer from 1 to 16`);
+  return value;
+}
+
+/** Every instance this script manages: name, service folder, health port. */
+function instances() {
+  const ratingInstances = count('RATING_INSTANCES', 1);
+  const basePort = Number(process.env.PIPELINE_BASE_PORT || 9471);
+  const list = [{ name: 'ingest', service: 'ingest', port: basePort }];
+  for (let i = 1; i <= ratingInstances; i += 1) {
+    list.push({
+      name: ratingInstances === 1 ? 'rating' : `rating-${i}`,
+      service: 'rating',
+      port: basePort + i * 10 + 1,
+    });
+  }
+  list.push({ name: 'aggregation', service: 'aggregation', port: basePort + 2 });
+  return list;
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
+function runningPid(name) {
+  const file = path.join(runDir, `${name}.pid`);
+  let pid;
+  try {
+    pid = Number(fs.readFileSync(file, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+  if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`services/`)) return pid;
+    } catch {
+      return pid;
+    }
+  }
+  fs.rmSync(file, { force: true });
+  return undefined;
+}
+
+async function ready(port) {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(1000) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+function build() {
+  log('building (tsc -b) …');
+  const result = spawnSync('pnpm', ['run', '--silent', 'build'], { cwd: repoRoot, stdio: 'inherit' });
+  if (result.status !== 0) fail('build failed');
+}
+
+async function up() {
+  fs.mkdirSync(logDir, { recursive: true });
+  fs.mkdirSync(runDir, { recursive: true });
+  build();
+  const started = [];
+  for (const instance of instances()) {
+    const pid = runningPid(instance.name);
+    if (pid !== undefined) {
+      log(`${instance.name} already running (pid ${pid}), health on http://127.0.0.1:${instance.port}`);
+      continue;
+    }
+    const main = path.join(repoRoot, 'services', instance.service, 'dist', 'main.js');
+    if (!fs.existsSync(main)) fail(`${main} is missing after the build`);
+    const logFile = path.join(logDir, `${instance.name}.log`);
+    const out = fs.openSync(logFile, 'a');
+    const child = spawn(process.execPath, [main], {
+      cwd: repoRoot,
+      detached: true,
+      stdio: ['ignore', out, out],
+      env: { ...process.env, HTTP_PORT: String(instance.port), INSTANCE_ID: instance.name },
+    });
+    fs.closeSync(out);
+    fs.writeFileSync(path.join(runDir, `${instance.name}.pid`), `${child.pid}\n`);
+    child.unref();
+    started.push({ ...instance, pid: child.pid, logFile });
+  }
+  const deadline = Date.now() + Number(process.env.PIPELINE_READY_TIMEOUT_SEC || 60) * 1000;
+  for (const instance of started) {
+    while (!(await ready(instance.port))) {
+      if (!isAlive(instance.pid)) fail(`${instance.name} exited during start-up; see ${instance.logFile}`);
+      if (Date.now() > deadline) fail(`${instance.name} not ready in time; see ${instance.logFile}`);
+      await sleep(200);
+    }
+    log(
+      `${instance.name} ready (pid ${instance.pid}), health and metrics on http://127.0.0.1:${instance.port}`,
+    );
+  }
+  log(`logs in ${logDir}`);
+}
+
+async function down() {
+  const stopping = [];
+  for (const instance of instances().reverse()) {
+    const pid = runningPid(instance.name);
+    if (pid === undefined) continue;
+    process.kill(pid, 'SIGTERM');
+    stopping.push({ ...instance, pid });
+  }
+  // Also stop instances left from an `up` with more rating instances than now configured.
+  for (const file of fs.existsSync(runDir) ? fs.readdirSync(runDir) : []) {
+    const name = file.replace(/\.pid$/, '');
+    if (!/^(ingest|rating(-\d+)?|aggregation)$/.test(name) || stopping.some((s) => s.name === name)) continue;
+    const pid = runningPid(name);
+    if (pid !== undefined) {
+      process.kill(pid, 'SIGTERM');
+      stopping.push({ name, pid });
+    }
+  }
+  for (const instance of stopping) {
+    const deadline = Date.now() + 15_000;
+    while (isAlive(instance.pid) && Date.now() < deadline) await sleep(100);
+    if (isAlive(instance.pid)) {
+      log(`${instance.name} did not stop within 15 s; SIGKILL`);
+      process.kill(instance.pid, 'SIGKILL');
+    }
+    fs.rmSync(path.join(runDir, `${instance.name}.pid`), { force: true });
+    log(`${instance.name} stopped`);
+  }
+  if (stopping.length === 0) log('nothing was running');
+}
+
+async function status() {
+  let allReady = true;
+  for (const instance of instances()) {
+    const pid = runningPid(instance.name);
+    const isReady = pid !== undefined && (await ready(instance.port));
+    allReady &&= isReady;
+    process.stdout.write(
+      `${instance.name.padEnd(12)} ${(pid ? `pid ${pid}` : 'stopped').padEnd(11)} http://127.0.0.1:${instance.port}  ${isReady ? 'ready' : 'not ready'}\n`,
+    );
+  }
+  process.stdout.write(`logs: ${logDir}\n`);
+  return allReady;
+}
+
+const usage = `usage: node deploy/local/pipeline.mjs <up|down|status>
+
+  up      build, start ingest, rating (RATING_INSTANCES, default 1) and aggregation, wait until ready
+  down    SIGTERM every instance 'up' started and wait until they exit
+  status  show instances (exit 0 when all are ready)
+`;
+
+switch (process.argv[2]) {
+  case 'up':
+    await up();
+    break;
+  case 'down':
+    await down();
+    break;
+  case 'status':
+    process.exitCode = (await status()) ? 0 : 1;
+    break;
+  case '-h':
+  case '--help':
+    process.stdout.write(usage);
+    break;
+  default:
+    process.stderr.write(usage);
+    process.exitCode = 2;
+}
