@@ -568,6 +568,9 @@ export function compileTariff(sources: TariffSources): CompileResult {
   );
   const rounding = compileRounding('rounding.csv', texts.rounding, errors);
   const territories = compileTerritories('territories.csv', texts.territories, errors);
-  if (errors.length > 0) return { kind: 'invalid', errors };
+  if (errors.length > 0) {
+    const order = (e: TableError): number => TARIFF_FILES.indexOf(e.file as TariffFileName);
+    return { kind: 'invalid', errors: errors.sort((a, b) => order(a) - order(b) || a.line - b.line) };
+  }
   return { kind: 'compiled', tariff: new Tariff(international, premium, tollFree, territories, rounding) };
 }

@@ -1,7 +1,6 @@
 /**
  * `cdr rate`: rates a file of CDRs with the embedded engine (no Kafka, no ClickHouse).
  */
-import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -42,8 +41,8 @@ Options:
   --rejects <file>      Records that could not be rated, JSON lines:
                         {"cdr_id","error_code","error_message","line","record"}.
   --format <f>          Output format of rated calls: jsonl (default) or csv.
-  --in-format <f>       Input format: auto (default: "{" on the first line means jsonl, else csv),
-                        jsonl or csv.
+  --in-format <f>       Input format: auto (default: by the --in file's extension .jsonl/.json or
+                        .csv, else "{" on the first line means jsonl), jsonl or csv.
   --dedup-window <n>    A repeated cdr_id is billed once and counted as a duplicate; ids are
                         remembered for at least the last <n> rated calls (default ${DEFAULT_DEDUP_WINDOW}).
   --cache-size <n>      Number normalisations cached per generation (default ${DEFAULT_CACHE_SIZE}).
@@ -225,7 +224,7 @@ export async function rateFiles(options: RateFilesOptions, io: CliIo): Promise<n
   } else {
     try {
       const handle = await open(options.in, 'r');
-      input = createReadStream('', { fd: handle.fd, highWaterMark: 1 << 20 });
+      input = handle.createReadStream({ highWaterMark: 1 << 20 });
     } catch (error) {
       return fail(io, `cannot read --in ${options.in}: ${(error as Error).message}`);
     }
@@ -247,6 +246,8 @@ export async function rateFiles(options: RateFilesOptions, io: CliIo): Promise<n
   if (options.format === 'csv') output.write(RATED_CSV_HEADER);
 
   let inFormat = options.inFormat;
+  if (inFormat === 'auto' && /\.csv$/i.test(options.in)) inFormat = 'csv';
+  if (inFormat === 'auto' && /\.jsonl?$/i.test(options.in)) inFormat = 'jsonl';
   let header: readonly string[] | undefined;
   const progress = io.stderr.isTTY === true && !options.quiet;
   const ratingStarted = performance.now();

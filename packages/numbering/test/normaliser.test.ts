@@ -1,0 +1,152 @@
+// Normalisation of real numbers of the US, Canada, the UK, Brazil and Puerto Rico in the forms
+// switches send them.
+import {
+  createNormaliser,
+  normaliseAccount,
+  normaliseCdr,
+  normaliseNumber,
+  StringTable,
+} from '@cdrate/numbering';
+import { decodeAccount, decodeCdr, type AccountRecord, type DecodedCdr } from '@cdrate/rating-core';
+
+const cases: readonly (readonly [string, string, string, string, string])[] = [
+  // raw, account country → e164, country, type
+  ['+1 212 555 0123', 'US', '+12125550123', 'US', 'fixed_or_mobile'],
+  ['(212) 555-0123', 'US', '+12125550123', 'US', 'fixed_or_mobile'],
+  ['2125550123', 'US', '+12125550123', 'US', 'fixed_or_mobile'],
+  ['1-212-555-0123', 'US', '+12125550123', 'US', 'fixed_or_mobile'],
+  ['+18005550199', 'US', '+18005550199', 'US', 'toll_free'],
+  ['1 900 555 1234', 'US', '+19005551234', 'US', 'premium'],
+  ['416 234 5678', 'CA', '+14162345678', 'CA', 'fixed_or_mobile'],
+  ['+14162345678', 'US', '+14162345678', 'CA', 'fixed_or_mobile'],
+  ['787 234 5678', 'US', '+17872345678', 'PR', 'fixed_or_mobile'],
+  ['020 7946 0958', 'GB', '+442079460958', 'GB', 'fixed'],
+  ['07400 123456', 'GB', '+447400123456', 'GB', 'mobile'],
+  ['0044 20 7946 0958', 'GB', '+442079460958', 'GB', 'fixed'],
+  ['011 44 20 7946 0958', 'US', '+442079460958', 'GB', 'fixed'],
+  ['447400123456', 'US', '+447400123456', 'GB', 'mobile'],
+  ['(11) 98765-4321', 'BR', '+5511987654321', 'BR', 'mobile'],
+  ['11 3333-4444', 'BR', '+551133334444', 'BR', 'fixed'],
+  ['021 11 98765 4321', 'BR', '+5511987654321', 'BR', 'mobile'],
+  ['0021 44 20 7946 0958', 'BR', '+442079460958', 'GB', 'fixed'],
+  ['0800 123 4567', 'BR', '+558001234567', 'BR', 'toll_free'],
+  ['+55 21 98765 4321', 'US', '+5521987654321', 'BR', 'mobile'],
+  ['5511987654321', 'US', '+5511987654321', 'BR', 'mobile'],
+];
+
+describe('normaliseNumber', () => {
+  it.each(cases)('reads %s for a %s account as %s (%s, %s)', (raw, country, e164, destination, type) => {
+    expect(normaliseNumber(raw, country)).toEqual({ kind: 'e164', e164, country: destination, type });
+  });
+
+  it('reads up to 6 digits without + as an extension', () => {
+    expect(normaliseNumber('101', 'US')).toEqual({ kind: 'extension', extension: '101' });
+    expect(normaliseNumber('20 01 99', 'GB')).toEqual({ kind: 'extension', extension: '200199' });
+    expect(normaliseNumber('1234567', 'US').kind).toBe('unparsed');
+  });
+
+  it('leaves text, feature codes and impossible numbers unparsed', () => {
+    for (const raw of ['anonymous', '*72', '', '+', '+1 212 555', '12-AB-34']) {
+      expect(normaliseNumber(raw, 'US')).toEqual({ kind: 'unparsed', raw });
+    }
+  });
+});
+
+describe('createNormaliser', () => {
+  it('gives the same answers as normaliseNumber, from its cache the second time', () => {
+    const normaliser = createNormaliser({ cacheSize: 1000 });
+    for (const [raw, country] of cases)
+      expect(normaliser.normalise(raw, country)).toEqual(normaliseNumber(raw, country));
+    for (const [raw, country] of cases) normaliser.normalise(raw, country);
+    expect(normaliser.stats().hits).toBe(cases.length);
+  });
+
+  it('keys the cache by default country: the same digits mean different numbers', () => {
+    const normaliser = createNormaliser();
+    const uk = normaliser.normalise('02079460958', 'GB');
+    const us = normaliser.normalise('02079460958', 'US');
+    expect(uk).toMatchObject({ e164: '+442079460958' });
+    expect(us).not.toEqual(uk);
+  });
+
+  it('reuses a known number for its other dialled forms without parsing again', () => {
+    const normaliser = createNormaliser();
+    normaliser.normalise('+12125550123', 'US');
+    normaliser.normalise('(212) 555-0123', 'US');
+    normaliser.normalise('12125550123', 'US');
+    normaliser.normalise('011 44 20 7946 0958', 'US');
+    normaliser.normalise('+442079460958', 'US');
+    expect(normaliser.stats()).toEqual({ hits: 0, misses: 5, parsed: 2 });
+  });
+
+  it('stays correct when the cache rotates', () => {
+    const normaliser = createNormaliser({ cacheSize: 16 });
+    for (let i = 0; i < 200; i++) {
+      const raw = `+1212555${String(1000 + i)}`;
+      expect(normaliser.normalise(raw, 'US')).toEqual(normaliseNumber(raw, 'US'));
+    }
+    expect(normaliser.normalise('+12125551000', 'US')).toMatchObject({ e164: '+12125551000' });
+  });
+});
+
+describe('normaliseCdr and normaliseAccount', () => {
+  const record = decodeAccount({
+    account_id: 'a',
+    country: 'US',
+    billing_start_date: '2026-01-01',
+    numbers: ['(212) 555-0100'],
+    toll_free_numbers: ['1-800-555-0199'],
+  });
+  const accountRecord = (record.kind === 'decoded' ? record.account : undefined) as AccountRecord;
+
+  it('normalises an account’s numbers to E.164', () => {
+    const result = normaliseAccount(accountRecord, createNormaliser());
+    expect(
+      result.kind === 'account' && [...result.account.numbers, ...result.account.tollFreeNumbers],
+    ).toEqual(['+12125550100', '+18005550199']);
+  });
+
+  it('refuses an account number that is not a phone number', () => {
+    expect(normaliseAccount({ ...accountRecord, numbers: ['101'] }, createNormaliser())).toMatchObject({
+      kind: 'invalid',
+    });
+  });
+
+  it('rejects a CDR whose called number is unreadable with BAD_NUMBER, keeps an unreadable caller id', () => {
+    const result = normaliseAccount(accountRecord, createNormaliser());
+    if (result.kind !== 'account') throw new Error('account');
+    const decoded = decodeCdr({
+      cdr_id: 'c',
+      account_id: 'a',
+      source: 'anonymous',
+      destination: 'call mom',
+      start_time: '2026-03-01T10:00:00Z',
+      end_time: '2026-03-01T10:00:10Z',
+    });
+    const cdr = (decoded.kind === 'decoded' ? decoded.cdr : undefined) as DecodedCdr;
+    expect(normaliseCdr(cdr, result.account, createNormaliser())).toMatchObject({
+      kind: 'rejected',
+      code: 'BAD_NUMBER',
+    });
+    const ok = normaliseCdr(
+      { ...cdr, destination: '011 44 20 7946 0958' },
+      result.account,
+      createNormaliser(),
+    );
+    expect(ok).toMatchObject({
+      source: { kind: 'unparsed', raw: 'anonymous' },
+      destination: { e164: '+442079460958' },
+    });
+  });
+});
+
+describe('StringTable', () => {
+  it('finds what it holds and refuses to grow past its capacity', () => {
+    const table = new StringTable<number>(100);
+    for (let i = 0; i < 100; i++) expect(table.add(`key-${i}`, i)).toBe(true);
+    expect(table.full).toBe(true);
+    expect(table.add('one more', 1)).toBe(false);
+    for (let i = 0; i < 100; i++) expect(table.get(`key-${i}`)).toBe(i);
+    expect(table.get('key-100')).toBeUndefined();
+  });
+});
