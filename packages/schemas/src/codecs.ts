@@ -16,18 +16,23 @@ export const MAX_ACCOUNT_BYTES = 1024 * 1024;
 
 const DECIMAL_18_6 = /^\d{1,12}(?:\.\d{1,6})?$/;
 const DECIMAL_18_9 = /^\d{1,9}(?:\.\d{1,9})?$/;
+const DECIMAL_18_11 = /^\d{1,7}(?:\.\d{1,11})?$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
  * Whether `text` is a decimal string of this project's wire: digits, optionally a point and more digits,
- * no sign, exponent or spaces, fitting ClickHouse `Decimal(18, scale)` with `scale` 6 or 9.
+ * no sign, exponent or spaces, fitting ClickHouse `Decimal(18, scale)` with `scale` 6, 9 or 11.
  */
-export function isDecimalString(text: string, scale: 6 | 9): boolean {
-  return (scale === 6 ? DECIMAL_18_6 : DECIMAL_18_9).test(text);
+export function isDecimalString(text: string, scale: 6 | 9 | 11): boolean {
+  return (scale === 6 ? DECIMAL_18_6 : scale === 9 ? DECIMAL_18_9 : DECIMAL_18_11).test(text);
 }
 
 function isUInt32(value: number): boolean {
   return Number.isInteger(value) && value >= 0 && value <= 0xffffffff;
+}
+
+function isMilliseconds(value: number): boolean {
+  return Number.isSafeInteger(value) && value >= 0;
 }
 
 function isIsoDate(text: string): boolean {
@@ -37,7 +42,7 @@ function isIsoDate(text: string): boolean {
 }
 
 function checkNormalizedCdr(cdr: NormalizedCdr): string | undefined {
-  if (!isUInt32(cdr.duration_sec)) return `duration_sec ${cdr.duration_sec} is not whole seconds ≥ 0`;
+  if (!isMilliseconds(cdr.duration_ms)) return `duration_ms ${cdr.duration_ms} is not whole milliseconds ≥ 0`;
   if (cdr.end_time < cdr.start_time) return `end_time ${cdr.end_time} is before start_time ${cdr.start_time}`;
   return undefined;
 }
@@ -46,10 +51,11 @@ function checkRatedCall(call: RatedCall): string | undefined {
   if (!isDecimalString(call.billable_minutes, 6))
     return `billable_minutes ${JSON.stringify(call.billable_minutes)} is not Decimal(18,6)`;
   if (!isDecimalString(call.rate, 9)) return `rate ${JSON.stringify(call.rate)} is not Decimal(18,9)`;
-  if (!isDecimalString(call.cost, 9)) return `cost ${JSON.stringify(call.cost)} is not Decimal(18,9)`;
+  if (!isDecimalString(call.cost, 11)) return `cost ${JSON.stringify(call.cost)} is not Decimal(18,11)`;
   if (!isUInt32(call.billable_seconds))
     return `billable_seconds ${call.billable_seconds} is not whole seconds ≥ 0`;
-  if (!isUInt32(call.duration_sec)) return `duration_sec ${call.duration_sec} is not whole seconds ≥ 0`;
+  if (!isMilliseconds(call.duration_ms))
+    return `duration_ms ${call.duration_ms} is not whole milliseconds ≥ 0`;
   if (call.rating_version < 0) return `rating_version ${call.rating_version} is negative`;
   return undefined;
 }
@@ -98,7 +104,7 @@ export function decodeRawCdr(bytes: Uint8Array): DecodeResult<RawCdr> {
   return rawCdrCodec.decode(bytes);
 }
 
-/** Framed Avro of a normalised CDR. Throws `TypeError` when `end_time < start_time` or duration is not whole. */
+/** Framed Avro of a normalised CDR. Throws `TypeError` when `end_time < start_time` or `duration_ms` is not whole ms ≥ 0. */
 export function encodeNormalizedCdr(cdr: NormalizedCdr): Buffer {
   return normalizedCdrCodec.encode(cdr);
 }

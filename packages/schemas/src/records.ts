@@ -46,7 +46,7 @@ export interface RawCdr {
   readonly start_time: string;
   /** ISO 8601 with any offset, unchecked. */
   readonly end_time: string;
-  /** Talk time in seconds; `null` means end − start. */
+  /** Talk time in seconds, may have a fraction (e.g. `62.5`); `null` means end − start. */
   readonly duration_sec: number | null;
   readonly disposition: Disposition;
 }
@@ -89,8 +89,8 @@ export interface NormalizedCdr {
   readonly start_time: number;
   /** UTC epoch milliseconds, ≥ `start_time`. */
   readonly end_time: number;
-  /** Whole seconds ≥ 0. */
-  readonly duration_sec: number;
+  /** Talk time in whole milliseconds ≥ 0, exact (a safe integer). */
+  readonly duration_ms: number;
   readonly disposition: Disposition;
   /** When ingest read the raw record, UTC epoch milliseconds. */
   readonly received_at: number;
@@ -102,8 +102,8 @@ export interface NormalizedCdr {
 
 /**
  * One rated call (topic `cdr.rated`, ClickHouse `rated_calls`). Decimal strings: digits with an optional
- * fraction, no sign or exponent; `billable_minutes` at most 12 integer and 6 fraction digits, `rate` and
- * `cost` at most 9 and 9 (the ClickHouse column types).
+ * fraction, no sign or exponent; `billable_minutes` at most 12 integer and 6 fraction digits, `rate` at
+ * most 9 and 9, `cost` at most 7 and 11 (the ClickHouse column types).
  */
 export interface RatedCall {
   readonly cdr_id: string;
@@ -116,7 +116,7 @@ export interface RatedCall {
   readonly billable_minutes: string;
   /** Rate per minute, exact decimal string; `"0"` when not priced per call. */
   readonly rate: string;
-  /** `billable_minutes × rate`, exact and unrounded, decimal string. */
+  /** `billable_minutes × rate`, exact and unrounded, decimal string (up to 11 fraction digits). */
   readonly cost: string;
   /** ISO 4217. */
   readonly currency: string;
@@ -130,8 +130,8 @@ export interface RatedCall {
   readonly start_time: number;
   /** UTC epoch milliseconds. */
   readonly end_time: number;
-  /** Whole seconds. */
-  readonly duration_sec: number;
+  /** Talk time in whole milliseconds ≥ 0, exact (a safe integer). ClickHouse: `duration_sec` Decimal(12, 3). */
+  readonly duration_ms: number;
   /** Why the call is not billable; `null` when it is. */
   readonly reason: string | null;
   /** UTC epoch milliseconds. */

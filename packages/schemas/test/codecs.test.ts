@@ -85,13 +85,41 @@ describe('Avro codecs', () => {
   });
 
   it('keeps decimal strings exactly as written, trailing zeros included', () => {
-    const call = { ...ratedCall, billable_minutes: '0.600000', rate: '0.123456789', cost: '0.074074073' };
+    const call = { ...ratedCall, billable_minutes: '0.600000', rate: '0.123456789', cost: '0.07407407340' };
     const result = decodeRatedCall(encodeRatedCall(call));
     expect(result.ok && [result.value.billable_minutes, result.value.rate, result.value.cost]).toEqual([
       '0.600000',
       '0.123456789',
-      '0.074074073',
+      '0.07407407340',
     ]);
+  });
+
+  it('carries the unrounded cost of the rating core: rate (9 dp) × minutes (2 dp), up to 11 decimals', () => {
+    // 0.008333333 × 0.01 (a 0.6 s billable increment would be 0.01 min) and a large 7-digit cost
+    for (const cost of ['0.00008333333', '0.00833333333', '9999999.99999999999']) {
+      const call = { ...ratedCall, rate: '0.008333333', cost };
+      expect(decodeRatedCall(encodeRatedCall(call))).toEqual({ ok: true, value: call });
+    }
+  });
+
+  it('carries durations with milliseconds', () => {
+    const raw = { ...rawCdr, duration_sec: 62.5 };
+    expect(decodeRawCdr(encodeRawCdr(raw))).toEqual({ ok: true, value: raw });
+    const normalized = { ...normalizedCdr, duration_ms: 62_500 };
+    expect(decodeNormalizedCdr(encodeNormalizedCdr(normalized))).toEqual({ ok: true, value: normalized });
+    const call = { ...ratedCall, duration_ms: 62_501 };
+    expect(decodeRatedCall(encodeRatedCall(call))).toEqual({ ok: true, value: call });
+    const zero = { ...ratedCall, duration_ms: 0 };
+    expect(decodeRatedCall(encodeRatedCall(zero))).toEqual({ ok: true, value: zero });
+  });
+
+  it('refuses a duration_ms that is not whole milliseconds ≥ 0', () => {
+    for (const duration_ms of [62.5, -1, 2 ** 53, Number.NaN]) {
+      expect(() => encodeRatedCall({ ...ratedCall, duration_ms })).toThrow(TypeError);
+      expect(() => encodeNormalizedCdr({ ...normalizedCdr, duration_ms })).toThrow(TypeError);
+    }
+    expect(() => encodeRatedCall({ ...ratedCall, duration_ms: -1 })).toThrow(/duration_ms/);
+    expect(() => encodeNormalizedCdr({ ...normalizedCdr, duration_ms: -1 })).toThrow(/duration_ms/);
   });
 
   it('frames values as magic 0xCD, record id, schema version', () => {
@@ -122,7 +150,9 @@ describe('Avro codecs', () => {
 
   it('refuses to encode decimals that do not fit their ClickHouse column', () => {
     expect(() => encodeRatedCall({ ...ratedCall, cost: '1e-7' })).toThrow(/cost/);
-    expect(() => encodeRatedCall({ ...ratedCall, cost: '0.0000000001' })).toThrow(/cost/);
+    expect(() => encodeRatedCall({ ...ratedCall, cost: '0.000000000001' })).toThrow(/cost/);
+    expect(() => encodeRatedCall({ ...ratedCall, cost: '12345678.1' })).toThrow(/cost/);
+    expect(() => encodeRatedCall({ ...ratedCall, rate: '0.0000000001' })).toThrow(/rate/);
     expect(() => encodeRatedCall({ ...ratedCall, rate: '-0.1' })).toThrow(/rate/);
     expect(() => encodeRatedCall({ ...ratedCall, billable_minutes: '0.1666667' })).toThrow(
       /billable_minutes/,
@@ -147,6 +177,11 @@ describe('Avro codecs', () => {
     });
     const result = decodeRatedCall(unchecked.encode({ ...ratedCall, cost: '0.1e3' }));
     expect(result).toEqual({ ok: false, code: 'BAD_FIELD', message: expect.stringContaining('cost') });
+    expect(decodeRatedCall(unchecked.encode({ ...ratedCall, duration_ms: -5 }))).toEqual({
+      ok: false,
+      code: 'BAD_FIELD',
+      message: expect.stringContaining('duration_ms'),
+    });
   });
 });
 
@@ -271,5 +306,12 @@ describe('isDecimalString', () => {
     ).toBe(false);
     expect(isDecimalString('123456789.123456789', 9)).toBe(true);
     expect(isDecimalString('1234567890.1', 9)).toBe(false);
+    expect(isDecimalString('0.0000000001', 9)).toBe(false);
+    expect(['0', '0.00833333333', '1234567.12345678901', '1.5'].every((d) => isDecimalString(d, 11))).toBe(
+      true,
+    );
+    expect(
+      ['12345678', '0.000000000001', '.5', '1e-11', '-0.1', '1.'].some((d) => isDecimalString(d, 11)),
+    ).toBe(false);
   });
 });

@@ -44,10 +44,19 @@ async function applyMigrations(database: string): Promise<string[]> {
   return files;
 }
 
-/** The JSONEachRow line of a rated call: decimals unquoted, times in unix seconds, nulls as ''. */
+/** Whole milliseconds as an exact decimal of seconds with 3 places: 62500 → `62.500`. */
+function msToSeconds(ms: number): string {
+  return `${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}`;
+}
+
+/**
+ * The JSONEachRow line of a rated call: decimals unquoted, times in unix seconds plus a `*_ms` column,
+ * `duration_ms` as `duration_sec` Decimal(12, 3), nulls as ''.
+ */
 function ratedCallRow(call: RatedCall): string {
+  const { duration_ms: durationMs, ...fields } = call;
   const row = {
-    ...call,
+    ...fields,
     billable: call.billable ? 1 : 0,
     billable_minutes: `@${call.billable_minutes}@`,
     rate: `@${call.rate}@`,
@@ -57,6 +66,9 @@ function ratedCallRow(call: RatedCall): string {
     reason: call.reason ?? '',
     start_time: Math.floor(call.start_time / 1000),
     end_time: Math.floor(call.end_time / 1000),
+    start_time_ms: call.start_time % 1000,
+    end_time_ms: call.end_time % 1000,
+    duration_sec: `@${msToSeconds(durationMs)}@`,
     rated_at: Math.floor(call.rated_at / 1000),
   };
   return JSON.stringify(row).replace(/"@([0-9.]+)@"/g, '$1');
@@ -198,7 +210,8 @@ describe('ClickHouse DDL (schemas/clickhouse) on the real server', () => {
     };
     await query(`INSERT INTO ${database}.rated_calls FORMAT JSONEachRow\n${ratedCallRow(unbilled)}`);
     const [row] = await rows<Record<string, unknown>>(
-      `SELECT *, toString(cost) AS cost_text, formatDateTime(start_time, '%Y-%m-%d %H:%M:%S', 'UTC') AS start_text
+      `SELECT *, toString(cost) AS cost_text, toString(duration_sec) AS duration_text,
+              formatDateTime(start_time, '%Y-%m-%d %H:%M:%S', 'UTC') AS start_text
        FROM ${database}.rated_calls FINAL WHERE account_id = 'acct-fields'`,
     );
     expect(row).toMatchObject({
@@ -211,12 +224,49 @@ describe('ClickHouse DDL (schemas/clickhouse) on the real server', () => {
       reason: 'not answered',
       cost_text: expect.stringMatching(/^0(\.0+)?$/),
       start_text: '2026-02-01 00:00:00',
-      duration_sec: 120,
+      start_time_ms: 0,
+      end_time_ms: 500,
+      duration_text: expect.stringMatching(/^120\.50*$/),
     });
     const columns = await rows<{ name: string }>(
       `SELECT name FROM system.columns WHERE database = '${database}' AND table = 'rated_calls'`,
     );
-    expect(columns.map((c) => c.name).sort()).toEqual(Object.keys(ratedCall).sort());
+    const expected = Object.keys(ratedCall)
+      .filter((name) => name !== 'duration_ms')
+      .concat('duration_sec', 'start_time_ms', 'end_time_ms');
+    expect(columns.map((c) => c.name).sort()).toEqual(expected.sort());
+  });
+
+  it('reads back exactly what the rating core produced: 11-decimal cost, millisecond times and duration', async () => {
+    const start = feb1 + 123;
+    const call: RatedCall = {
+      ...ratedCall,
+      account_id: 'acct-exact',
+      cdr_id: 'X',
+      billable_seconds: 1,
+      billable_minutes: '0.01',
+      rate: '0.833333333',
+      cost: '0.00833333333',
+      start_time: start,
+      end_time: start + 62_500,
+      duration_ms: 62_500,
+    };
+    await query(`INSERT INTO ${database}.rated_calls FORMAT JSONEachRow\n${ratedCallRow(call)}`);
+    const [row] = await rows<Record<string, string>>(
+      `SELECT toString(cost) AS cost_text, toString(rate) AS rate_text, toString(duration_sec) AS duration_text,
+              toString(toUInt64(start_time) * 1000 + start_time_ms) AS start_ms,
+              toString(toUInt64(end_time) * 1000 + end_time_ms) AS end_ms,
+              toString(duration_sec * 1000) AS duration_ms_text
+       FROM ${database}.rated_calls FINAL WHERE account_id = 'acct-exact'`,
+    );
+    // 18.16 pads toString(Decimal) to the scale (62.500, 0.833333333); modern servers drop trailing zeros.
+    expect(row?.['cost_text']).toBe('0.00833333333'); // all 11 digits significant: equal on both
+    expect(row?.['rate_text']).toBe('0.833333333');
+    expect(row?.['duration_text']).toMatch(/^62\.50*$/);
+    expect(decimal(row?.['duration_text'] ?? '')).toBe('62.5');
+    expect(decimal(row?.['duration_ms_text'] ?? '')).toBe('62500');
+    expect(row?.['start_ms']).toBe(String(call.start_time));
+    expect(row?.['end_ms']).toBe(String(call.end_time));
   });
 
   it('counts a call moved to another month by a correction once, in its latest month', async () => {

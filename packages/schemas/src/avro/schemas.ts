@@ -131,9 +131,9 @@ export const RAW_CDR_V1: AvroRecordSchema = {
     { name: 'end_time', type: 'string', doc: 'Call end, ISO 8601 with any UTC offset.' },
     {
       name: 'duration_sec',
-      type: ['null', 'long'],
+      type: ['null', 'double'],
       default: null,
-      doc: 'Talk time in whole seconds; null means end_time − start_time.',
+      doc: 'Talk time in seconds, may have a fraction (e.g. 62.5); null means end_time − start_time.',
     },
     { name: 'disposition', type: DISPOSITION, default: 'answered', doc: 'How the call ended.' },
   ],
@@ -176,9 +176,9 @@ export const NORMALIZED_CDR_V1: AvroRecordSchema = {
     { name: 'start_time', type: TIMESTAMP_MS, doc: 'Call start, UTC epoch milliseconds.' },
     { name: 'end_time', type: TIMESTAMP_MS, doc: 'Call end, UTC epoch milliseconds, ≥ start_time.' },
     {
-      name: 'duration_sec',
-      type: 'int',
-      doc: 'Talk time in whole seconds ≥ 0 (the raw value, or end − start, rounded up to a whole second).',
+      name: 'duration_ms',
+      type: 'long',
+      doc: 'Talk time in whole milliseconds ≥ 0, exact (the raw duration_sec × 1000, or end − start).',
     },
     { name: 'disposition', type: DISPOSITION, default: 'answered', doc: 'How the call ended.' },
     {
@@ -222,7 +222,7 @@ export const RATED_CALL_V1: AvroRecordSchema = {
     {
       name: 'cost',
       type: 'string',
-      doc: `billable_minutes × rate, exact, unrounded. ${DECIMAL_DOC}; at most 9 integer and 9 fraction digits.`,
+      doc: `billable_minutes × rate, exact, unrounded. ${DECIMAL_DOC}; at most 7 integer and 11 fraction digits.`,
     },
     { name: 'currency', type: 'string', doc: 'ISO 4217 code of rate and cost.' },
     { name: 'source', type: 'string', doc: 'E.164 with `+`, an extension, or the raw text when unreadable.' },
@@ -241,7 +241,11 @@ export const RATED_CALL_V1: AvroRecordSchema = {
     },
     { name: 'start_time', type: TIMESTAMP_MS, doc: 'Call start, UTC epoch milliseconds.' },
     { name: 'end_time', type: TIMESTAMP_MS, doc: 'Call end, UTC epoch milliseconds.' },
-    { name: 'duration_sec', type: 'int', doc: 'Talk time in whole seconds.' },
+    {
+      name: 'duration_ms',
+      type: 'long',
+      doc: 'Talk time in whole milliseconds ≥ 0, exact, as rated (the raw duration, or end − start).',
+    },
     {
       name: 'reason',
       type: ['null', 'string'],
