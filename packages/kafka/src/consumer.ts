@@ -54,6 +54,14 @@ export interface ConsumerOptions {
   readonly backoff?: BackoffPolicy;
   /** Bound on {@link ConsumerHandle.stop}. Default 10000 ms. */
   readonly stopTimeoutMs?: number;
+  /**
+   * How many partitions' batches of one fetch are handled at the same time (kafkajs
+   * `partitionsConsumedConcurrently`). Default 1: one partition after the other. With more, handlers of
+   * different partitions run concurrently (e.g. to fill one shared sink batch); each partition still gets
+   * one batch at a time, in order, committed after its own handler resolved. kafkajs fetches again only
+   * after every batch of the previous fetch was handled.
+   */
+  readonly partitionsConsumedConcurrently?: number;
   /** Told about every handler failure and consumer crash, e.g. for metrics. Must not throw. */
   readonly onError?: (error: InfraError, context: ConsumerErrorContext) => void;
 }
@@ -86,6 +94,7 @@ interface ResolvedConsumerOptions {
   readonly maxBytesPerPartition: number;
   readonly backoff: BackoffPolicy;
   readonly stopTimeoutMs: number;
+  readonly partitionsConsumedConcurrently: number;
 }
 
 /** Validates consumer options (all problems at once, `InfraError('CONFIG')`) and applies defaults. */
@@ -106,6 +115,7 @@ export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsum
   checkPositiveInteger(problems, 'rebalanceTimeoutMs', options.rebalanceTimeoutMs);
   checkPositiveInteger(problems, 'maxBytesPerPartition', options.maxBytesPerPartition);
   checkPositiveInteger(problems, 'stopTimeoutMs', options.stopTimeoutMs);
+  checkPositiveInteger(problems, 'partitionsConsumedConcurrently', options.partitionsConsumedConcurrently);
   if (options.backoff !== undefined) {
     checkPositiveInteger(problems, 'backoff.initialMs', options.backoff.initialMs);
     checkPositiveInteger(problems, 'backoff.maxMs', options.backoff.maxMs);
@@ -124,6 +134,7 @@ export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsum
     maxBytesPerPartition: options.maxBytesPerPartition ?? 1024 * 1024,
     backoff: options.backoff ?? DEFAULT_BACKOFF,
     stopTimeoutMs: options.stopTimeoutMs ?? 10_000,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
   };
 }
 
@@ -331,7 +342,12 @@ export async function runConsumer(kafka: Kafka, log: Log, options: ConsumerOptio
   try {
     await consumer.connect();
     await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning });
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently,
+      eachBatch,
+    });
   } catch (error) {
     await consumer.disconnect().catch(() => undefined);
     throw toInfraError(error, `start consumer of group ${groupId}`);

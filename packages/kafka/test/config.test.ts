@@ -58,6 +58,7 @@ describe('consumer options', () => {
       stopTimeoutMs: 10_000,
       maxBytesPerPartition: 1024 * 1024,
       backoff: { initialMs: 200, maxMs: 10_000 },
+      partitionsConsumedConcurrently: 1,
     });
     const short = resolveConsumerOptions({
       groupId: 'g',
@@ -78,10 +79,18 @@ describe('consumer options', () => {
         handleBatch,
         maxBatchSize: 0,
         backoff: { initialMs: 500, maxMs: 100 },
+        partitionsConsumedConcurrently: 0,
       }),
     );
     expect(error.code).toBe('CONFIG');
-    for (const key of ['groupId', 'topics[1]', 'fromBeginning', 'maxBatchSize', 'backoff.maxMs']) {
+    for (const key of [
+      'groupId',
+      'topics[1]',
+      'fromBeginning',
+      'maxBatchSize',
+      'backoff.maxMs',
+      'partitionsConsumedConcurrently',
+    ]) {
       expect(error.message).toContain(key);
     }
   });

@@ -497,6 +497,47 @@ describe('consumer', () => {
     expect(dead[0]!.headers[DEAD_LETTER_HEADERS.offset]?.toString()).toBe('0');
   });
 
+  it('handles batches of different partitions at the same time with partitionsConsumedConcurrently, committing each after its handler', async () => {
+    const topic = await newTopic(3);
+    const groupId = uniqueName('kafka_it_group');
+    // One message per partition, so that one fetch holds three batches.
+    for (let partition = 0; partition < 3; partition++) {
+      await producer.send(topic, [{ value: `p${partition}`, partition }]);
+    }
+
+    // Each handler waits until all three are in flight: with one partition at a time this never happens.
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let releaseAll!: () => void;
+    const allInFlight = new Promise<void>((resolve) => (releaseAll = resolve));
+    const handled: string[] = [];
+    const committedWhileWaiting: (string | null)[][] = [];
+    const handle = await start({
+      groupId,
+      topics: [topic],
+      fromBeginning: true,
+      partitionsConsumedConcurrently: 3,
+      handleBatch: async (batch) => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        if (inFlight === 3) {
+          committedWhileWaiting.push(await committed(groupId, topic));
+          releaseAll();
+        }
+        await allInFlight;
+        handled.push(...values(batch.messages));
+        inFlight--;
+      },
+    });
+    await waitFor(() => handled.length === 3, 'three partitions handled together', 15_000);
+    await handle.stop();
+
+    expect(maxInFlight).toBe(3);
+    expect(handled.sort()).toEqual(['p0', 'p1', 'p2']);
+    expect(committedWhileWaiting).toEqual([[null, null, null]]);
+    expect(await committed(groupId, topic)).toEqual(['1', '1', '1']);
+  });
+
   it('stops gracefully within 10 s while messages flow, committing exactly what was handled', async () => {
     const topic = await newTopic(3);
     const groupId = uniqueName('kafka_it_group');
