@@ -105,6 +105,13 @@ export interface ClickhouseClient {
    * unix seconds). `rows` is an array or an object-mode stream of rows. An empty array sends nothing.
    */
   insert(table: string, rows: readonly object[] | Readable, options?: InsertOptions): Promise<void>;
+  /**
+   * Inserts JSONEachRow text the caller encoded itself (hot paths with a hand-written row serializer): one
+   * JSON object per line, values encoded as {@link encodeJsonValue} would (decimals unquoted, 64-bit
+   * integers quoted, DateTime as unix seconds). Sent as is, not parsed or checked here; a bad row fails the
+   * whole insert with the server's error. Empty text sends nothing.
+   */
+  insertText(table: string, text: string | Buffer, options?: InsertOptions): Promise<void>;
   /** Runs a statement without a result (DDL, ALTER, OPTIMIZE). */
   command(sql: SqlText, options?: CallOptions): Promise<void>;
   /**
@@ -327,6 +334,24 @@ export function createClickhouse(options: ClickhouseOptions): ClickhouseClient {
           format: 'JSONEachRow',
           ...(columns === undefined ? {} : { columns: columns as [string, ...string[]] }),
         });
+      } catch (error) {
+        throw toInfraError(error, `insert into ${table}`);
+      }
+    },
+    async insertText(table, text, call) {
+      if (text.length === 0) return;
+      try {
+        const columns = call?.columns?.map((column) => renderIdentifier(column));
+        const target = `${renderIdentifier(table)}${columns === undefined ? '' : ` (${columns.join(', ')})`}`;
+        const { client, params } = await prepare(call);
+        const body = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+        const result = await client.exec({
+          ...params,
+          query: `INSERT INTO ${target} FORMAT JSONEachRow`,
+          values: Readable.from([body], { objectMode: false }),
+        });
+        // The response has no rows; read it to the end so that the socket goes back to the pool.
+        for await (const chunk of result.stream) void chunk;
       } catch (error) {
         throw toInfraError(error, `insert into ${table}`);
       }

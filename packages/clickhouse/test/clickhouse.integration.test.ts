@@ -113,6 +113,35 @@ describe('ClickHouse adapter against the real server', () => {
     expect(await client.query('SELECT id, country FROM defaults')).toEqual([{ id: 1, country: 'ZZ' }]);
   });
 
+  it('inserts pre-encoded JSONEachRow text as is and reports a bad row as BAD_REQUEST', async () => {
+    await client.command(
+      'CREATE TABLE text_rows (id UInt32, name String, amount Decimal(18, 11)) ENGINE = MergeTree() ORDER BY id',
+    );
+    const hostile = 'quote " backslash \\ newline \n tab \t é 😀';
+    const text = [
+      `{"id":1,"name":${JSON.stringify(hostile)},"amount":1234567.12345678901}`,
+      `{"id":2,"name":"b","amount":0.00000000001}`,
+      '',
+    ].join('\n');
+    await client.insertText('text_rows', text);
+    await client.insertText('text_rows', '');
+    await client.insertText('text_rows', Buffer.from('{"id":3,"amount":1}\n'), { columns: ['id', 'amount'] });
+    expect(
+      await client.query('SELECT id, name, toString(amount) AS amount_text FROM text_rows ORDER BY id'),
+    ).toEqual([
+      { id: 1, name: hostile, amount_text: '1234567.12345678901' },
+      { id: 2, name: 'b', amount_text: '0.00000000001' },
+      { id: 3, name: '', amount_text: '1.00000000000' },
+    ]);
+    await expect(
+      client.insertText('text_rows', '{"id":4,"name":"x","amount":1.123456789012}\n'),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST', retryable: false });
+    await expect(client.insertText('no_such_table', '{"id":1}\n')).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      vendorCode: 60,
+    });
+  });
+
   it('maps an unknown table to a non-retryable BAD_REQUEST', async () => {
     const error: unknown = await client.query('SELECT * FROM no_such_table').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InfraError);
