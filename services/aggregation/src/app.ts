@@ -1,0 +1,380 @@
+/**
+ * The aggregation app: consumes `cdr.rated` and `cdr.dlq` in one group, buffers rows per table across
+ * partitions and lands them in ClickHouse (`rated_calls`, `rejected_cdrs`), committing a partition's offsets
+ * only after the insert that carries its rows succeeded.
+ */
+import { performance } from 'node:perf_hooks';
+import { migrate } from '@cdrate/clickhouse';
+import type { ClickhouseClient } from '@cdrate/clickhouse';
+import { InfraError } from '@cdrate/errors';
+import type {
+  ConsumedBatch,
+  ConsumedMessage,
+  ConsumerHandle,
+  KafkaAdmin,
+  KafkaClient,
+  KafkaProducer,
+  OutgoingMessage,
+} from '@cdrate/kafka';
+import {
+  buildDlqRecord,
+  CONTENT_TYPE_HEADER,
+  CONTENT_TYPE_JSON,
+  decodeDlqRecord,
+  decodeRatedCall,
+  encodeDlqRecord,
+} from '@cdrate/schemas';
+import type { Logger, ServiceApp } from '@cdrate/service-runtime';
+import type { Registry } from 'prom-client';
+import { Batcher } from './batcher.js';
+import type { BatchRow, BatchSink, RefusedRow } from './batcher.js';
+import type { AggregationConfig } from './config.js';
+import { createAggregationMetrics } from './metrics.js';
+import { ratedCallRow, rejectedCdrRow } from './rows.js';
+
+const STAGE = 'aggregation';
+/** DLQ code of a rated call ClickHouse (or the row serializer) refuses. */
+export const SINK_REJECTED = 'SINK_REJECTED';
+/** Reject code of a `cdr.dlq` message that cannot be read or stored; it is skipped, never re-dead-lettered. */
+export const DLQ_UNREADABLE = 'DLQ_UNREADABLE';
+const DLQ_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+const LAG_SAMPLE_MS = 5000;
+export const RATED_CALLS_TABLE = 'rated_calls';
+export const REJECTED_CDRS_TABLE = 'rejected_cdrs';
+
+/** Where a buffered row came from (for dead letters and logs). */
+interface RowSource {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly value: Buffer | null;
+  readonly cdrId: string | null;
+}
+
+export type AggregationSettings = Pick<
+  AggregationConfig,
+  | 'topicRated'
+  | 'topicDlq'
+  | 'topicPartitions'
+  | 'consumerGroup'
+  | 'clickhouseDatabase'
+  | 'clickhouseMigrationsDir'
+  | 'batchMaxRows'
+  | 'batchMaxWaitMs'
+>;
+
+export interface AggregationAppOptions {
+  readonly settings: AggregationSettings;
+  readonly kafka: KafkaClient;
+  /** A client whose database is `settings.clickhouseDatabase`. The app closes it on stop. */
+  readonly clickhouse: ClickhouseClient;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  /** Consumer tuning for tests (the broker's minimum session timeout, a short backoff). */
+  readonly consumer?: {
+    readonly sessionTimeoutMs?: number;
+    readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+  };
+  /** Clock for `failed_at` of dead letters, epoch ms. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/**
+ * Creates the app; nothing connects before `start()`. `start` applies the ClickHouse migrations, creates the
+ * topics, connects a producer (dead letters) and joins the consumer group; `stop` stops fetching, flushes
+ * the buffers so the batches in flight are inserted and committed, and closes everything.
+ */
+export function createAggregationApp(options: AggregationAppOptions): ServiceApp {
+  const { settings, kafka, clickhouse, logger } = options;
+  const now = options.now ?? Date.now;
+  const metrics = createAggregationMetrics(options.registry);
+  let admin: KafkaAdmin | undefined;
+  let producer: KafkaProducer | undefined;
+  let consumer: ConsumerHandle | undefined;
+  let lagTimer: NodeJS.Timeout | undefined;
+  let sinkOk = false;
+  let lastSinkContactMs = 0;
+  let stopping: Promise<void> | undefined;
+
+  let settleDone!: (error?: Error) => void;
+  const done = new Promise<void>((resolve, reject) => {
+    settleDone = (error) => (error === undefined ? resolve() : reject(error));
+  });
+
+  async function insertInto(table: string, rows: readonly BatchRow<RowSource>[]): Promise<void> {
+    let text = '';
+    for (const row of rows) text += row.line + '\n';
+    const started = performance.now();
+    try {
+      await clickhouse.insertText(table, text);
+    } catch (error) {
+      if (error instanceof InfraError && error.retryable) sinkOk = false;
+      logger.warn(
+        { table, rows: rows.length, code: (error as InfraError).code, err: error },
+        'ClickHouse insert failed',
+      );
+      throw error;
+    }
+    metrics.insertDuration.observe({ table }, (performance.now() - started) / 1000);
+    metrics.insertedRows.inc({ table }, rows.length);
+    sinkOk = true;
+    lastSinkContactMs = Date.now();
+  }
+
+  async function sendDeadLetters(letters: readonly OutgoingMessage[]): Promise<void> {
+    if (letters.length === 0) return;
+    if (producer === undefined) throw new InfraError('INTERNAL', 'dead letter before the producer connected');
+    await producer.send(settings.topicDlq, letters);
+    metrics.produced.inc({ topic: settings.topicDlq }, letters.length);
+  }
+
+  function deadLetter(source: RowSource, code: string, message: string): OutgoingMessage {
+    const record = buildDlqRecord({
+      cdrId: source.cdrId,
+      errorCode: code,
+      errorMessage: message,
+      stage: STAGE,
+      payload: source.value ?? new Uint8Array(0),
+      origin: { topic: source.topic, partition: source.partition, offset: source.offset },
+      failedAtMs: now(),
+    });
+    metrics.rejected.inc({ stage: STAGE, code });
+    logger.warn(
+      { topic: source.topic, partition: source.partition, offset: source.offset, code, error: message },
+      'rated call dead-lettered',
+    );
+    return {
+      key: source.cdrId,
+      value: encodeDlqRecord(record),
+      headers: { [CONTENT_TYPE_HEADER]: CONTENT_TYPE_JSON },
+    };
+  }
+
+  const ratedSink: BatchSink<RowSource> = {
+    insert: (rows) => insertInto(RATED_CALLS_TABLE, rows),
+    refuse: (rows: readonly RefusedRow<RowSource>[]) =>
+      sendDeadLetters(
+        rows.map(({ row, error }) =>
+          deadLetter(row.source, SINK_REJECTED, `ClickHouse refused the row: ${error.message}`),
+        ),
+      ),
+  };
+  const rejectedSink: BatchSink<RowSource> = {
+    insert: (rows) => insertInto(REJECTED_CDRS_TABLE, rows),
+    refuse: (rows) => {
+      // Never dead-letter a dead letter (it would come back here): log, count, skip.
+      for (const { row, error } of rows)
+        skipDeadLetter(row.source, `ClickHouse refused the row: ${error.message}`);
+      return Promise.resolve();
+    },
+  };
+  const batcherOptions = { maxRows: settings.batchMaxRows, maxWaitMs: settings.batchMaxWaitMs };
+  const ratedBatcher = new Batcher<RowSource>({ ...batcherOptions, sink: ratedSink });
+  const rejectedBatcher = new Batcher<RowSource>({ ...batcherOptions, sink: rejectedSink });
+
+  function skipDeadLetter(source: RowSource, reason: string): void {
+    metrics.rejected.inc({ stage: STAGE, code: DLQ_UNREADABLE });
+    logger.error(
+      { topic: source.topic, partition: source.partition, offset: source.offset, error: reason },
+      'dead letter skipped: it cannot be landed in rejected_cdrs',
+    );
+  }
+
+  function sourceOf(
+    topic: string,
+    partition: number,
+    message: ConsumedMessage,
+    cdrId: string | null,
+  ): RowSource {
+    return { topic, partition, offset: message.offset, value: message.value, cdrId };
+  }
+
+  async function handleRated(batch: ConsumedBatch): Promise<void> {
+    const rows: BatchRow<RowSource>[] = [];
+    const letters: OutgoingMessage[] = [];
+    for (const message of batch.messages) {
+      if (message.value === null) {
+        letters.push(
+          deadLetter(sourceOf(batch.topic, batch.partition, message, null), 'EMPTY_VALUE', 'no value'),
+        );
+        continue;
+      }
+      const decoded = decodeRatedCall(message.value);
+      if (!decoded.ok) {
+        const source = sourceOf(batch.topic, batch.partition, message, null);
+        letters.push(deadLetter(source, decoded.code, decoded.message));
+        continue;
+      }
+      const source = sourceOf(batch.topic, batch.partition, message, decoded.value.cdr_id);
+      try {
+        rows.push({ line: ratedCallRow(decoded.value), source });
+      } catch (error) {
+        letters.push(
+          deadLetter(source, SINK_REJECTED, error instanceof Error ? error.message : String(error)),
+        );
+      }
+    }
+    // Both must succeed before the commit; the insert does not wait for the dead letters or vice versa.
+    const [sent, inserted] = await Promise.allSettled([sendDeadLetters(letters), ratedBatcher.add(rows)]);
+    if (sent.status === 'rejected') throw sent.reason;
+    if (inserted.status === 'rejected') throw inserted.reason;
+  }
+
+  async function handleDlq(batch: ConsumedBatch): Promise<void> {
+    const rows: BatchRow<RowSource>[] = [];
+    for (const message of batch.messages) {
+      const source = sourceOf(batch.topic, batch.partition, message, null);
+      const decoded = message.value === null ? undefined : decodeDlqRecord(message.value);
+      if (decoded === undefined || !decoded.ok) {
+        skipDeadLetter(source, decoded === undefined ? 'no value' : `${decoded.code}: ${decoded.message}`);
+        continue;
+      }
+      try {
+        rows.push({
+          line: rejectedCdrRow(decoded.value),
+          source: { ...source, cdrId: decoded.value.cdr_id },
+        });
+      } catch (error) {
+        skipDeadLetter(source, error instanceof Error ? error.message : String(error));
+      }
+    }
+    await rejectedBatcher.add(rows);
+  }
+
+  async function handleBatch(batch: ConsumedBatch): Promise<void> {
+    const started = performance.now();
+    metrics.consumed.inc({ topic: batch.topic }, batch.messages.length);
+    metrics.batchSize.observe({ stage: STAGE }, batch.messages.length);
+    try {
+      if (batch.topic === settings.topicRated) await handleRated(batch);
+      else await handleDlq(batch);
+    } catch (error) {
+      logger.error(
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          fromOffset: batch.messages[0]?.offset,
+          toOffset: batch.messages[batch.messages.length - 1]?.offset,
+          err: error,
+        },
+        'batch not landed; nothing of it is committed',
+      );
+      throw error;
+    }
+    metrics.batchDuration.observe({ stage: STAGE }, (performance.now() - started) / 1000);
+  }
+
+  async function sampleLagAndSink(): Promise<void> {
+    if (admin !== undefined) {
+      try {
+        const lag = await admin.consumerLag(settings.consumerGroup, [settings.topicRated, settings.topicDlq]);
+        const perTopic = new Map<string, number>([
+          [settings.topicRated, 0],
+          [settings.topicDlq, 0],
+        ]);
+        for (const partition of lag.partitions) {
+          perTopic.set(partition.topic, (perTopic.get(partition.topic) ?? 0) + partition.lag);
+        }
+        for (const [topic, value] of perTopic) metrics.consumerLag.set({ topic }, value);
+      } catch (error) {
+        logger.warn({ err: error }, 'consumer lag sample failed');
+      }
+    }
+    // Readiness also follows ClickHouse while nothing is inserted.
+    if (Date.now() - lastSinkContactMs >= LAG_SAMPLE_MS) {
+      const ping = await clickhouse.ping();
+      sinkOk = ping.ok;
+      if (!ping.ok) logger.warn({ err: ping.error }, 'ClickHouse ping failed');
+    }
+  }
+
+  function scheduleSample(): void {
+    lagTimer = setTimeout(() => {
+      sampleLagAndSink()
+        .catch((error: unknown) => logger.warn({ err: error }, 'periodic sample failed'))
+        .finally(() => {
+          if (stopping === undefined) scheduleSample();
+        });
+    }, LAG_SAMPLE_MS);
+    lagTimer.unref();
+  }
+
+  async function start(): Promise<void> {
+    const applied = await migrate(clickhouse, {
+      dir: settings.clickhouseMigrationsDir,
+      database: settings.clickhouseDatabase,
+    });
+    logger.info(
+      { applied: applied.applied, dir: settings.clickhouseMigrationsDir },
+      'ClickHouse migrations done',
+    );
+    sinkOk = true;
+    lastSinkContactMs = Date.now();
+
+    admin = await kafka.connectAdmin();
+    const topics = await admin.ensureTopics([
+      { topic: settings.topicRated, partitions: settings.topicPartitions },
+      {
+        topic: settings.topicDlq,
+        partitions: settings.topicPartitions,
+        configs: { 'max.message.bytes': String(DLQ_MAX_MESSAGE_BYTES) },
+      },
+    ]);
+    if (topics.fewerPartitions.length > 0) {
+      logger.warn(
+        { fewerPartitions: topics.fewerPartitions },
+        'topics have fewer partitions than configured',
+      );
+    }
+    producer = await kafka.connectProducer();
+    consumer = await kafka.runConsumer({
+      groupId: settings.consumerGroup,
+      topics: [settings.topicRated, settings.topicDlq],
+      fromBeginning: true,
+      handleBatch,
+      // A partition's whole fetch goes into the buffer at once, and every partition of both topics can
+      // wait on the shared flush together.
+      maxBatchSize: settings.batchMaxRows,
+      partitionsConsumedConcurrently: 2 * settings.topicPartitions,
+      maxBytesPerPartition: 2 * 1024 * 1024,
+      ...(options.consumer?.sessionTimeoutMs === undefined
+        ? {}
+        : {
+            sessionTimeoutMs: options.consumer.sessionTimeoutMs,
+            rebalanceTimeoutMs: options.consumer.sessionTimeoutMs,
+          }),
+      ...(options.consumer?.backoff === undefined ? {} : { backoff: options.consumer.backoff }),
+      onError: (error, context) =>
+        logger.warn({ ...context, code: error.code, err: error }, 'consumer handler failed'),
+    });
+    consumer.done.then(
+      () => settleDone(),
+      (error: unknown) =>
+        settleDone(error instanceof Error ? error : new InfraError('INTERNAL', String(error))),
+    );
+    scheduleSample();
+  }
+
+  function stop(): Promise<void> {
+    stopping ??= (async () => {
+      if (lagTimer !== undefined) clearTimeout(lagTimer);
+      // Stop fetching; the handlers in flight wait for the buffers, which flush now instead of on time.
+      const consumerStopped = consumer?.stop() ?? Promise.resolve();
+      await Promise.all([ratedBatcher.drain(), rejectedBatcher.drain()]);
+      const results = await Promise.allSettled([consumerStopped]);
+      await Promise.allSettled([producer?.disconnect(), admin?.disconnect()]);
+      await clickhouse.close();
+      if (consumer === undefined) settleDone();
+      const failed = results.find((result) => result.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
+    })();
+    return stopping;
+  }
+
+  return {
+    start,
+    stop,
+    isReady: () => consumer !== undefined && consumer.isRunning() && sinkOk,
+    done,
+  };
+}

@@ -1,0 +1,199 @@
+/**
+ * The shared insert buffer of one table. Consumer handlers of several partitions append their rows and
+ * await the flush that carries them; a flush happens when the buffer holds `maxRows` rows or its oldest
+ * row has waited `maxWaitMs`. A handler's promise settles only with the insert of its rows, so the consumer
+ * commits its offsets only after ClickHouse has them.
+ */
+import { InfraError } from '@cdrate/errors';
+
+/** One row to insert: its JSONEachRow line and whatever identifies its source message. */
+export interface BatchRow<S> {
+  /** One JSON object, no newline. */
+  readonly line: string;
+  readonly source: S;
+}
+
+/** A row the table refused on its own (the rest of its batch was inserted). */
+export interface RefusedRow<S> {
+  readonly row: BatchRow<S>;
+  readonly error: InfraError;
+}
+
+/** Where a batcher's rows go. */
+export interface BatchSink<S> {
+  /**
+   * Inserts the rows in one insert (JSONEachRow text, one line per row). Throws an `InfraError`: retryable
+   * when the table may accept the same rows later, `BAD_REQUEST` when it refuses their content.
+   */
+  insert(rows: readonly BatchRow<S>[]): Promise<void>;
+  /**
+   * Takes the rows the table refused one by one (e.g. dead-letters them). Resolve once they are safe; a
+   * throw fails the whole flush (its handlers then get the batch again).
+   */
+  refuse(rows: readonly RefusedRow<S>[]): Promise<void>;
+}
+
+/** Schedules `run` after `ms`; returns a cancel function. The default uses an unref'd `setTimeout`. */
+export type Scheduler = (run: () => void, ms: number) => () => void;
+
+export interface BatcherOptions<S> {
+  readonly sink: BatchSink<S>;
+  /** Flush once this many rows are buffered; one insert carries at most this many rows. */
+  readonly maxRows: number;
+  /** Flush once the oldest buffered row has waited this long (ms). */
+  readonly maxWaitMs: number;
+  readonly schedule?: Scheduler;
+  /**
+   * Says whether a refused insert may be split to find the rows at fault: true for errors about the data of
+   * some rows, false for errors that every row would get (unknown table or column, syntax). Default:
+   * {@link isRowDataError}.
+   */
+  readonly isolatable?: (error: InfraError) => boolean;
+}
+
+/**
+ * ClickHouse error codes that blame the data of a row, not the request: CANNOT_PARSE_TEXT (6),
+ * CANNOT_PARSE_QUOTED_STRING (26), CANNOT_PARSE_INPUT_ASSERTION_FAILED (27), ATTEMPT_TO_READ_AFTER_EOF (32),
+ * BAD_ARGUMENTS (36, e.g. an unknown Enum8 name), CANNOT_PARSE_DATE (38), CANNOT_PARSE_DATETIME (41),
+ * TYPE_MISMATCH (53), ARGUMENT_OUT_OF_BOUND (69, e.g. too many decimal digits), CANNOT_CONVERT_TYPE (70),
+ * CANNOT_PARSE_NUMBER (72), TOO_LARGE_STRING_SIZE (131). Not INCORRECT_DATA (117): for rows written by one
+ * serializer, "unknown field" means the table lacks a column, which every row would hit.
+ */
+const ROW_DATA_ERROR_CODES: ReadonlySet<number> = new Set([6, 26, 27, 32, 36, 38, 41, 53, 69, 70, 72, 131]);
+
+/** True for a non-retryable ClickHouse error caused by the content of a row (see `ROW_DATA_ERROR_CODES`). */
+export function isRowDataError(error: InfraError): boolean {
+  return (
+    error.code === 'BAD_REQUEST' &&
+    typeof error.vendorCode === 'number' &&
+    ROW_DATA_ERROR_CODES.has(error.vendorCode)
+  );
+}
+
+interface Pending<S> {
+  readonly rows: BatchRow<S>[];
+  readonly done: Promise<void>;
+  resolve(): void;
+  reject(error: unknown): void;
+  cancelTimer: (() => void) | undefined;
+}
+
+const realScheduler: Scheduler = (run, ms) => {
+  const timer = setTimeout(run, ms);
+  timer.unref();
+  return () => clearTimeout(timer);
+};
+
+/**
+ * Size- and time-bounded insert buffer shared by concurrent handlers. Flushes run one at a time, in order.
+ *
+ * Outcome of a flush for every handler whose rows it carries:
+ * - the insert succeeded → resolve;
+ * - a retryable `InfraError` (sink down, timeout) → every handler rejects with it; nothing is lost because
+ *   the consumer commits nothing and redelivers, and the tables deduplicate rows inserted twice;
+ * - an isolatable error (the table refuses the content of some row) → the rows are split in halves until
+ *   the refused rows are found (about 2·log2(n) inserts per refused row); the others are inserted, the
+ *   refused ones go to `sink.refuse`, then resolve. One bad row never blocks the rest;
+ * - anything else → reject with it (the consumer stops: a bug or a misconfiguration).
+ */
+export class Batcher<S> {
+  readonly #sink: BatchSink<S>;
+  readonly #maxRows: number;
+  readonly #maxWaitMs: number;
+  readonly #schedule: Scheduler;
+  readonly #isolatable: (error: InfraError) => boolean;
+  #pending: Pending<S> | undefined;
+  #flushing: Promise<void> = Promise.resolve();
+  #draining = false;
+
+  constructor(options: BatcherOptions<S>) {
+    if (!Number.isSafeInteger(options.maxRows) || options.maxRows < 1) {
+      throw new RangeError(`maxRows must be a positive integer, got ${options.maxRows}`);
+    }
+    if (!Number.isSafeInteger(options.maxWaitMs) || options.maxWaitMs < 0) {
+      throw new RangeError(`maxWaitMs must be an integer ≥ 0, got ${options.maxWaitMs}`);
+    }
+    this.#sink = options.sink;
+    this.#maxRows = options.maxRows;
+    this.#maxWaitMs = options.maxWaitMs;
+    this.#schedule = options.schedule ?? realScheduler;
+    this.#isolatable = options.isolatable ?? isRowDataError;
+  }
+
+  /** Rows buffered and not yet handed to an insert. */
+  get bufferedRows(): number {
+    return this.#pending?.rows.length ?? 0;
+  }
+
+  /**
+   * Buffers `rows`; resolves when the insert carrying them succeeded (see the class doc for failures).
+   * No rows: resolves at once.
+   */
+  add(rows: readonly BatchRow<S>[]): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    const pending = (this.#pending ??= this.#open());
+    for (const row of rows) pending.rows.push(row);
+    if (pending.rows.length >= this.#maxRows || this.#draining) this.#flushPending();
+    else pending.cancelTimer ??= this.#schedule(() => this.#flushPending(), this.#maxWaitMs);
+    return pending.done;
+  }
+
+  /**
+   * Flushes what is buffered now and from now on flushes every `add` at once (shutdown: the handlers in
+   * flight finish quickly). Resolves when every flush started so far has settled; never rejects (the
+   * handlers get the errors).
+   */
+  drain(): Promise<void> {
+    this.#draining = true;
+    this.#flushPending();
+    return this.#flushing;
+  }
+
+  #open(): Pending<S> {
+    let resolve!: () => void;
+    let reject!: (error: unknown) => void;
+    const done = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    return { rows: [], done, resolve, reject, cancelTimer: undefined };
+  }
+
+  #flushPending(): void {
+    const pending = this.#pending;
+    if (pending === undefined) return;
+    this.#pending = undefined;
+    pending.cancelTimer?.();
+    this.#flushing = this.#flushing.then(() =>
+      this.#write(pending.rows).then(
+        () => pending.resolve(),
+        (error: unknown) => pending.reject(error),
+      ),
+    );
+  }
+
+  /** Inserts `rows` in inserts of at most `maxRows`, isolating refused rows. */
+  async #write(rows: readonly BatchRow<S>[]): Promise<void> {
+    const refused: RefusedRow<S>[] = [];
+    for (let start = 0; start < rows.length; start += this.#maxRows) {
+      const part = rows.slice(start, start + this.#maxRows);
+      refused.push(...(await this.#insertIsolating(part)));
+    }
+    if (refused.length > 0) await this.#sink.refuse(refused);
+  }
+
+  async #insertIsolating(rows: readonly BatchRow<S>[]): Promise<RefusedRow<S>[]> {
+    try {
+      await this.#sink.insert(rows);
+      return [];
+    } catch (failure) {
+      if (!(failure instanceof InfraError) || failure.retryable || !this.#isolatable(failure)) throw failure;
+      const [only] = rows;
+      if (rows.length === 1 && only !== undefined) return [{ row: only, error: failure }];
+      const middle = Math.ceil(rows.length / 2);
+      const left = await this.#insertIsolating(rows.slice(0, middle));
+      const right = await this.#insertIsolating(rows.slice(middle));
+      return [...left, ...right];
+    }
+  }
+}
