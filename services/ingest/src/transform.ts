@@ -1,0 +1,257 @@
+/**
+ * The ingest transformation of one consumed batch: raw bytes → `NormalizedCdr` messages and DLQ messages.
+ * Pure given its inputs (accounts, normaliser, the duplicate window, the clock value): no I/O, and the
+ * window is only read; the caller remembers the accepted ids once the output is acknowledged, so a batch
+ * that is redelivered after a failed send is not mistaken for duplicates of itself.
+ */
+import type { ConsumedMessage, OutgoingMessage } from '@cdrate/kafka';
+import { normaliseCdr, type Normaliser } from '@cdrate/numbering';
+import { decodeCdr, type Account, type NormalisedCdr, type PartyNumber } from '@cdrate/rating-core';
+import {
+  buildDlqRecord,
+  CONTENT_TYPE_AVRO,
+  CONTENT_TYPE_HEADER,
+  CONTENT_TYPE_JSON,
+  decodeRawCdrMessage,
+  encodeDlqRecord,
+  encodeNormalizedCdr,
+  type NormalizedCdr,
+  type NumberType,
+  type RawCdrInput,
+} from '@cdrate/schemas';
+
+/** Reads accounts by id (the account directory). */
+export interface AccountLookup {
+  get(accountId: string): Account | undefined;
+}
+
+/** Read-only view of the duplicate window. */
+export interface SeenIds {
+  has(key: string): boolean;
+}
+
+export interface IngestContext {
+  readonly accounts: AccountLookup;
+  readonly normaliser: Normaliser;
+  readonly seen: SeenIds;
+  /** `received_at` of the batch's records and `failed_at` of its rejects, UTC epoch ms. */
+  readonly nowMs: number;
+  /** Where the batch was read, for DLQ `origin`. */
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** A reject of one message, for metrics and logs. */
+export interface IngestReject {
+  readonly offset: string;
+  readonly cdrId: string | null;
+  readonly code: string;
+  readonly message: string;
+}
+
+/** What one batch becomes. */
+export interface IngestBatchResult {
+  /** Avro `NormalizedCdr` messages keyed by `account_id`, in input order. */
+  readonly normalized: OutgoingMessage[];
+  /** JSON `DlqRecord` messages keyed by `cdr_id` when known, in input order. */
+  readonly deadLetters: OutgoingMessage[];
+  readonly rejects: IngestReject[];
+  /** Messages dropped as repeats of a `cdr_id` already seen (in the window or earlier in this batch). */
+  readonly duplicates: number;
+  /** Duplicate keys to remember once `normalized` is acknowledged (see {@link dedupKey}). */
+  readonly accepted: string[];
+}
+
+/**
+ * The key under which a CDR is remembered for duplicate detection: `account_id` and `cdr_id`, the key
+ * ClickHouse deduplicates `rated_calls` on, so ingest never drops what downstream would keep.
+ */
+export function dedupKey(accountId: string, cdrId: string): string {
+  return `${accountId}\u0000${cdrId}`;
+}
+
+/**
+ * Talk time in whole milliseconds from seconds as decoded: `× 1000`, where a product within a few ulps of
+ * an integer is that integer (binary floating point noise: `0.29 × 1000 = 290.00000000000006`) and a real
+ * sub-millisecond fraction is rounded up (billing rounds up anyway, so `ceil(ms / 1000)` equals
+ * `ceil(seconds)` and billable time is unchanged). `undefined` when the result is not a safe integer.
+ */
+export function durationMs(durationSec: number): number | undefined {
+  const scaled = durationSec * 1000;
+  const nearest = Math.round(scaled);
+  const ms =
+    Math.abs(scaled - nearest) <= Number.EPSILON * 4 * Math.max(1, scaled) ? nearest : Math.ceil(scaled);
+  return Number.isSafeInteger(ms) && ms >= 0 ? ms : undefined;
+}
+
+function partyText(party: PartyNumber): string {
+  return party.kind === 'e164' ? party.e164 : party.kind === 'extension' ? party.extension : party.raw;
+}
+
+function partyType(party: PartyNumber): NumberType {
+  return party.kind === 'e164' ? party.type : party.kind === 'extension' ? 'extension' : 'unparsed';
+}
+
+/** The wire form of a normalised CDR (`raw_*` are the numbers exactly as received). */
+export function toNormalizedCdr(
+  cdr: NormalisedCdr,
+  durationMillis: number,
+  raw: { readonly source: string; readonly destination: string },
+  receivedAt: number,
+): NormalizedCdr {
+  return {
+    cdr_id: cdr.cdrId,
+    account_id: cdr.accountId,
+    direction: cdr.direction ?? null,
+    source: partyText(cdr.source),
+    source_type: partyType(cdr.source),
+    destination: partyText(cdr.destination),
+    destination_type: partyType(cdr.destination),
+    destination_country: cdr.destination.kind === 'e164' ? cdr.destination.country : null,
+    start_time: cdr.startMs,
+    end_time: cdr.endMs,
+    duration_ms: durationMillis,
+    disposition: cdr.disposition,
+    received_at: receivedAt,
+    raw_source: raw.source,
+    raw_destination: raw.destination,
+  };
+}
+
+/** The outcome of one raw message, before duplicate detection. */
+export type MessageOutcome =
+  | { readonly kind: 'normalized'; readonly cdr: NormalizedCdr; readonly value: Buffer }
+  | {
+      readonly kind: 'rejected';
+      readonly cdrId: string | null;
+      readonly code: string;
+      readonly message: string;
+    };
+
+function rawCdrId(input: RawCdrInput): string | null {
+  const id = input.cdr_id;
+  return typeof id === 'string' && id !== '' ? id : typeof id === 'number' ? String(id) : null;
+}
+
+/**
+ * One raw message: decode by `content-type` (JSON or framed Avro), validate the fields (core `decodeCdr`),
+ * find the account (`UNKNOWN_ACCOUNT`), normalise both numbers in the account's country (`BAD_NUMBER`),
+ * encode the `NormalizedCdr`. Never throws: every failure is a reject with a code.
+ */
+export function ingestMessage(
+  value: Buffer | null,
+  contentType: string | undefined,
+  accounts: AccountLookup,
+  normaliser: Normaliser,
+  receivedAt: number,
+): MessageOutcome {
+  const raw = decodeRawCdrMessage(value ?? Buffer.alloc(0), contentType);
+  if (!raw.ok) return { kind: 'rejected', cdrId: null, code: raw.code, message: raw.message };
+  const cdrId = rawCdrId(raw.value);
+  const decoded = decodeCdr(raw.value);
+  if (decoded.kind === 'rejected')
+    return { kind: 'rejected', cdrId, code: decoded.code, message: decoded.message };
+  const cdr = decoded.cdr;
+  const account = accounts.get(cdr.accountId);
+  if (account === undefined) {
+    return {
+      kind: 'rejected',
+      cdrId: cdr.cdrId,
+      code: 'UNKNOWN_ACCOUNT',
+      message: `no account ${JSON.stringify(cdr.accountId)}`,
+    };
+  }
+  const normalised = normaliseCdr(cdr, account, normaliser);
+  if ('kind' in normalised) {
+    return { kind: 'rejected', cdrId: cdr.cdrId, code: normalised.code, message: normalised.message };
+  }
+  const millis = durationMs(cdr.durationSec);
+  if (millis === undefined) {
+    return {
+      kind: 'rejected',
+      cdrId: cdr.cdrId,
+      code: 'BAD_FIELD',
+      message: `duration_sec ${String(cdr.durationSec)} is too large`,
+    };
+  }
+  const wire = toNormalizedCdr(
+    normalised,
+    millis,
+    { source: cdr.source, destination: cdr.destination },
+    receivedAt,
+  );
+  try {
+    return { kind: 'normalized', cdr: wire, value: encodeNormalizedCdr(wire) };
+  } catch (error) {
+    // The schema's checks refused a value the decoder let through: still bad input, never a crash.
+    return {
+      kind: 'rejected',
+      cdrId: cdr.cdrId,
+      code: 'BAD_FIELD',
+      message: error instanceof Error ? error.message : String(error),
+    };
+  }
+}
+
+function contentTypeOf(message: ConsumedMessage): string | undefined {
+  return message.headers[CONTENT_TYPE_HEADER]?.toString('utf8');
+}
+
+/**
+ * One consumed batch: every message becomes a normalised CDR, a dropped duplicate or a DLQ record (stage
+ * `ingest`, original bytes, origin topic/partition/offset). Repeats of an (`account_id`, `cdr_id`) already
+ * in `seen` or earlier in the batch are dropped and counted.
+ */
+export function ingestBatch(messages: readonly ConsumedMessage[], context: IngestContext): IngestBatchResult {
+  const normalized: OutgoingMessage[] = [];
+  const deadLetters: OutgoingMessage[] = [];
+  const rejects: IngestReject[] = [];
+  const accepted: string[] = [];
+  let duplicates = 0;
+  const inBatch = new Set<string>();
+  for (const message of messages) {
+    const outcome = ingestMessage(
+      message.value,
+      contentTypeOf(message),
+      context.accounts,
+      context.normaliser,
+      context.nowMs,
+    );
+    if (outcome.kind === 'normalized') {
+      const key = dedupKey(outcome.cdr.account_id, outcome.cdr.cdr_id);
+      if (inBatch.has(key) || context.seen.has(key)) {
+        duplicates++;
+        continue;
+      }
+      inBatch.add(key);
+      accepted.push(key);
+      normalized.push({
+        key: outcome.cdr.account_id,
+        value: outcome.value,
+        headers: { [CONTENT_TYPE_HEADER]: CONTENT_TYPE_AVRO },
+      });
+      continue;
+    }
+    rejects.push({
+      offset: message.offset,
+      cdrId: outcome.cdrId,
+      code: outcome.code,
+      message: outcome.message,
+    });
+    const record = buildDlqRecord({
+      cdrId: outcome.cdrId,
+      errorCode: outcome.code,
+      errorMessage: outcome.message,
+      stage: 'ingest',
+      payload: message.value ?? Buffer.alloc(0),
+      origin: { topic: context.topic, partition: context.partition, offset: message.offset },
+      failedAtMs: context.nowMs,
+    });
+    deadLetters.push({
+      key: outcome.cdrId,
+      value: encodeDlqRecord(record),
+      headers: { [CONTENT_TYPE_HEADER]: CONTENT_TYPE_JSON },
+    });
+  }
+  return { normalized, deadLetters, rejects, duplicates, accepted };
+}
