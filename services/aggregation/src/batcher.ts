@@ -53,13 +53,17 @@ export interface BatcherOptions<S> {
 
 /**
  * ClickHouse error codes that blame the data of a row, not the request: CANNOT_PARSE_TEXT (6),
+ * CANNOT_PARSE_ESCAPE_SEQUENCE (25, e.g. a lone UTF-16 surrogate `\ud800` on 18.16),
  * CANNOT_PARSE_QUOTED_STRING (26), CANNOT_PARSE_INPUT_ASSERTION_FAILED (27), ATTEMPT_TO_READ_AFTER_EOF (32),
- * BAD_ARGUMENTS (36, e.g. an unknown Enum8 name), CANNOT_PARSE_DATE (38), CANNOT_PARSE_DATETIME (41),
+ * BAD_ARGUMENTS (36, an unknown Enum8 name on modern servers), LOGICAL_ERROR (49, what 18.16 reports for an
+ * unknown Enum8 name), CANNOT_PARSE_DATE (38), CANNOT_PARSE_DATETIME (41),
  * TYPE_MISMATCH (53), ARGUMENT_OUT_OF_BOUND (69, e.g. too many decimal digits), CANNOT_CONVERT_TYPE (70),
  * CANNOT_PARSE_NUMBER (72), TOO_LARGE_STRING_SIZE (131). Not INCORRECT_DATA (117): for rows written by one
  * serializer, "unknown field" means the table lacks a column, which every row would hit.
  */
-const ROW_DATA_ERROR_CODES: ReadonlySet<number> = new Set([6, 26, 27, 32, 36, 38, 41, 53, 69, 70, 72, 131]);
+const ROW_DATA_ERROR_CODES: ReadonlySet<number> = new Set([
+  6, 25, 26, 27, 32, 36, 38, 41, 49, 53, 69, 70, 72, 131,
+]);
 
 /** True for a non-retryable ClickHouse error caused by the content of a row (see `ROW_DATA_ERROR_CODES`). */
 export function isRowDataError(error: InfraError): boolean {
