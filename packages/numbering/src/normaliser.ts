@@ -33,7 +33,7 @@ export interface NormaliserStats {
   readonly hits: number;
   /** Not found by raw text. */
   readonly misses: number;
-  /** Misses that needed the numbering library (the others were another form of a known number). */
+  /** Parses by the numbering library (misses that were another form of a known number need none). */
   readonly parsed: number;
 }
 
@@ -208,10 +208,18 @@ export function createNormaliser(options: NormaliserOptions = {}): Normaliser {
       cleaned.plus || cleaned.digits.length > MAX_EXTENSION_DIGITS
         ? candidateE164(cleaned.digits, cleaned.plus, defaultCountry)
         : undefined;
-    const known = candidate === undefined ? undefined : validByE164.get(candidate);
-    if (known !== undefined) return known;
-    parsed++;
-    const party = normaliseDigits(raw, cleaned.digits, cleaned.plus, defaultCountry);
+    let party: PartyNumber | undefined;
+    if (candidate !== undefined) {
+      const known = validByE164.get(candidate);
+      if (known !== undefined) return known;
+      // A valid candidate is what the full procedure would return (see candidateE164): one parse.
+      parsed++;
+      party = tryParse(candidate, undefined);
+    }
+    if (party === undefined) {
+      parsed++;
+      party = normaliseDigits(raw, cleaned.digits, cleaned.plus, defaultCountry);
+    }
     if (party.kind === 'e164' && party.type !== 'unknown' && validByE164.get(party.e164) === undefined) {
       validByE164.set(party.e164, party);
     }

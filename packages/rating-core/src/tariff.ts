@@ -201,9 +201,17 @@ export class Tariff {
   }
 }
 
-interface Row {
-  readonly line: number;
-  readonly get: (column: string) => string;
+/** A data row: its line and its fields, read by column through the table's column index. */
+class Row {
+  constructor(
+    readonly line: number,
+    private readonly fields: readonly string[],
+    private readonly index: ReadonlyMap<string, number>,
+  ) {}
+
+  get(column: string): string {
+    return this.fields[this.index.get(column) as number] as string;
+  }
 }
 
 /** Reads a CSV table with exactly the given columns (any order). Blank and `#` lines are skipped. */
@@ -263,8 +271,7 @@ function readTable(file: string, text: string, columns: readonly string[], error
       });
       continue;
     }
-    const at = index;
-    rows.push({ line: lineNo, get: (column) => fields[at.get(column) as number] as string });
+    rows.push(new Row(lineNo, fields, index));
   }
   if (index === undefined) errors.push({ file, line: 0, message: 'empty file: a header row is required' });
   return rows;
@@ -284,7 +291,6 @@ interface Keyed<T> {
   readonly line: number;
   readonly fromDay: number;
   readonly value: T;
-  readonly same: (other: T) => boolean;
 }
 
 /** Groups effective-dated rows by key, sorted by day; two rows of one key and day are an error. */
@@ -292,6 +298,7 @@ function series<T>(
   file: string,
   rows: readonly Keyed<T>[],
   describe: (key: string) => string,
+  same: (a: T, b: T) => boolean,
   errors: TableError[],
 ): Map<string, T[]> {
   const grouped = new Map<string, Keyed<T>[]>();
@@ -311,7 +318,7 @@ function series<T>(
       errors.push({
         file,
         line: b.line,
-        message: b.same(a.value)
+        message: same(a.value, b.value)
           ? `duplicate key: ${what} is also on line ${a.line}`
           : `ambiguous key: ${what} is also on line ${a.line} with different values (one row per key and effective_from)`,
       });
@@ -389,10 +396,15 @@ function compilePrefixTable(
         rateText: formatScaled(rate, RATE_SCALE),
         description: row.get('description'),
       },
-      same: (other) => other.rateNano === rate,
     });
   }
-  const grouped = series(file, keyed, (key) => `${countryColumn} ${key.replace('|', ', prefix ')}`, errors);
+  const grouped = series(
+    file,
+    keyed,
+    (key) => `${countryColumn} ${key.replace('|', ', prefix ')}`,
+    (a, b) => a.rateNano === b.rateNano,
+    errors,
+  );
   const builders = new Map<string, { builder: PrefixTrieBuilder; series: RateRow[][] }>();
   for (const [key, rows] of grouped) {
     const country = key.slice(0, key.indexOf('|'));
@@ -469,7 +481,6 @@ function compileRounding(file: string, text: string, errors: TableError[]): Map<
       line: row.line,
       fromDay,
       value: { incrementSec, minimumSec, fromDay },
-      same: (other) => other.incrementSec === incrementSec && other.minimumSec === minimumSec,
     });
   }
   return series(
@@ -479,6 +490,7 @@ function compileRounding(file: string, text: string, errors: TableError[]): Map<
       const [o, d, t] = key.split('|');
       return `origin_country ${o}, destination_country ${d}, destination_type ${t}`;
     },
+    (a, b) => a.incrementSec === b.incrementSec && a.minimumSec === b.minimumSec,
     errors,
   );
 }

@@ -1,20 +1,29 @@
 /**
- * Batched writing to a stream: text is collected and written in blocks of ~256 KiB; `drain()` waits
- * when the stream asks for back-pressure.
+ * Batched writing to a stream: each text is UTF-8-encoded straight into a 1 MiB block (no string
+ * concatenation, which builds rope strings that must be flattened later); full blocks are handed to
+ * the stream. `drain()` waits when the stream asks for back-pressure.
  */
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 
-const BLOCK = 256 * 1024;
+const BLOCK = 1 << 20;
 
 export class BatchedWriter {
-  private buffer = '';
+  private block = Buffer.allocUnsafeSlow(BLOCK);
+  private used = 0;
 
   constructor(private readonly stream: Writable) {}
 
   write(text: string): void {
-    this.buffer += text;
-    if (this.buffer.length >= BLOCK) this.flushBuffer();
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+    if (this.used + text.length * 3 > BLOCK) {
+      this.flushBlock();
+      if (text.length * 3 > BLOCK) {
+        this.stream.write(text);
+        return;
+      }
+    }
+    this.used += this.block.write(text, this.used);
   }
 
   /** Waits until the stream can take more. */
@@ -22,9 +31,9 @@ export class BatchedWriter {
     if (this.stream.writableNeedDrain) await once(this.stream, 'drain');
   }
 
-  /** Writes what is buffered and, for streams we own, ends them and waits until all is on disk. */
+  /** Writes what is buffered and, for streams we own, ends them and waits until all is written. */
   async close(end: boolean): Promise<void> {
-    this.flushBuffer();
+    this.flushBlock();
     if (end) {
       const finished = once(this.stream, 'finish');
       this.stream.end();
@@ -34,9 +43,10 @@ export class BatchedWriter {
     }
   }
 
-  private flushBuffer(): void {
-    if (this.buffer.length === 0) return;
-    this.stream.write(this.buffer);
-    this.buffer = '';
+  private flushBlock(): void {
+    if (this.used === 0) return;
+    this.stream.write(this.block.subarray(0, this.used));
+    this.block = Buffer.allocUnsafeSlow(BLOCK);
+    this.used = 0;
   }
 }

@@ -1,0 +1,104 @@
+// `cdr rate` benchmark (prints figures; not a test). Generates .local/bench/ data on first use.
+//   node packages/cli/bench/run.mjs [--count N]
+// Figures: line reader vs node:readline; bare JSONL parse+stringify pass; `cdr rate` end to end (same
+// file, own process each); the ratio of the two.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createReadStream, existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readLines } from '../dist/index.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const bench = join(root, '.local', 'bench');
+const countArg = process.argv.indexOf('--count');
+const count = countArg > 0 ? Number(process.argv[countArg + 1]) : 1_000_000;
+const name = count >= 1e6 ? `${count / 1e6}m` : String(count);
+const input = join(bench, `cdrs-${name}.jsonl`);
+if (!existsSync(input) || !existsSync(join(bench, 'accounts.jsonl'))) {
+  execFileSync(process.execPath, [join(root, 'packages', 'cli', 'bench', 'generate.mjs'), String(count)], {
+    stdio: 'inherit',
+  });
+}
+
+async function time(label, f) {
+  const started = performance.now();
+  const n = await f();
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    JSON.stringify({
+      benchmark: label,
+      lines: n,
+      seconds: +seconds.toFixed(2),
+      perSecond: Math.round(n / seconds),
+    }),
+  );
+  return seconds;
+}
+
+await time('line reader (readLines)', async () => {
+  let n = 0;
+  await readLines(createReadStream(input, { highWaterMark: 1 << 20 }), (lines) => void (n += lines.length));
+  return n;
+});
+await time('node:readline', async () => {
+  let n = 0;
+  for await (const _ of createInterface({
+    input: createReadStream(input, { highWaterMark: 1 << 20 }),
+    crlfDelay: Infinity,
+  }))
+    n++;
+  return n;
+});
+
+const baseline = JSON.parse(
+  execFileSync(
+    process.execPath,
+    [join(root, 'packages', 'cli', 'bench', 'baseline.mjs'), input, join(bench, 'baseline-out.jsonl')],
+    {
+      encoding: 'utf8',
+    },
+  ),
+);
+console.log(JSON.stringify({ benchmark: 'baseline: JSONL parse + stringify', ...baseline }));
+
+const started = performance.now();
+const child = spawnSync(
+  process.execPath,
+  [
+    ...(process.env.CDR_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+    join(root, 'packages', 'cli', 'dist', 'main.js'),
+    'rate',
+    '--rates',
+    join(root, 'rate-tables', 'default'),
+    '--accounts',
+    join(bench, 'accounts.jsonl'),
+    '--in',
+    input,
+    '--out',
+    join(bench, 'rated.jsonl'),
+    '--rejects',
+    join(bench, 'rejects.jsonl'),
+  ],
+  { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] },
+);
+const wall = (performance.now() - started) / 1000;
+if (child.status !== 0 && child.status !== 3)
+  throw new Error(`cdr rate failed (${child.status}): ${child.stderr}`);
+const summary = child.stderr;
+const match = /([\d,]+) records in ([\d.]+) s \(([\d,]+) CDR\/s/.exec(summary);
+const rated = match
+  ? {
+      records: Number(match[1].replace(/,/g, '')),
+      seconds: Number(match[2]),
+      perSecond: Number(match[3].replace(/,/g, '')),
+    }
+  : {};
+console.log(
+  JSON.stringify({
+    benchmark: 'cdr rate end to end',
+    ...rated,
+    wallSecondsIncludingStartup: +wall.toFixed(2),
+    ratioToBaseline: rated.perSecond ? +(rated.perSecond / baseline.perSecond).toFixed(2) : null,
+  }),
+);
