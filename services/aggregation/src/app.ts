@@ -39,6 +39,8 @@ export const SINK_REJECTED = 'SINK_REJECTED';
 export const DLQ_UNREADABLE = 'DLQ_UNREADABLE';
 const DLQ_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 const LAG_SAMPLE_MS = 5000;
+/** A buffer of at least BATCH_MAX_ROWS / this is flushed early when no more rows can arrive. */
+const EARLY_FLUSH_FRACTION = 10;
 export const RATED_CALLS_TABLE = 'rated_calls';
 export const REJECTED_CDRS_TABLE = 'rejected_cdrs';
 
@@ -172,6 +174,33 @@ export function createAggregationApp(options: AggregationAppOptions): ServiceApp
   const ratedBatcher = new Batcher<RowSource>({ ...batcherOptions, sink: ratedSink });
   const rejectedBatcher = new Batcher<RowSource>({ ...batcherOptions, sink: rejectedSink });
 
+  // kafkajs fetches again only once every handler of the last fetch returned, so when every running handler
+  // waits on a buffer no more rows can arrive: a buffer of a worthwhile size is flushed then rather than
+  // after BATCH_MAX_WAIT_MS of idling. Smaller ones still wait, so a trickle does not become tiny inserts.
+  const earlyFlushRows = Math.max(1, Math.ceil(settings.batchMaxRows / EARLY_FLUSH_FRACTION));
+  let handlersRunning = 0;
+  let handlersWaiting = 0;
+  let idleCheckScheduled = false;
+
+  async function waitForLanding(landing: Promise<unknown>): Promise<void> {
+    handlersWaiting++;
+    if (!idleCheckScheduled) {
+      idleCheckScheduled = true;
+      // After the handlers started by the same fetch had their turn to append.
+      setImmediate(() => {
+        idleCheckScheduled = false;
+        if (handlersWaiting < handlersRunning) return;
+        ratedBatcher.flushIfAtLeast(earlyFlushRows);
+        rejectedBatcher.flushIfAtLeast(earlyFlushRows);
+      });
+    }
+    try {
+      await landing;
+    } finally {
+      handlersWaiting--;
+    }
+  }
+
   function skipDeadLetter(source: RowSource, reason: string): void {
     metrics.rejected.inc({ stage: STAGE, code: DLQ_UNREADABLE });
     logger.error(
@@ -215,7 +244,9 @@ export function createAggregationApp(options: AggregationAppOptions): ServiceApp
       }
     }
     // Both must succeed before the commit; the insert does not wait for the dead letters or vice versa.
-    const [sent, inserted] = await Promise.allSettled([sendDeadLetters(letters), ratedBatcher.add(rows)]);
+    const outcomes = Promise.allSettled([sendDeadLetters(letters), ratedBatcher.add(rows)]);
+    await waitForLanding(outcomes);
+    const [sent, inserted] = await outcomes;
     if (sent.status === 'rejected') throw sent.reason;
     if (inserted.status === 'rejected') throw inserted.reason;
   }
@@ -238,13 +269,14 @@ export function createAggregationApp(options: AggregationAppOptions): ServiceApp
         skipDeadLetter(source, error instanceof Error ? error.message : String(error));
       }
     }
-    await rejectedBatcher.add(rows);
+    await waitForLanding(rejectedBatcher.add(rows));
   }
 
   async function handleBatch(batch: ConsumedBatch): Promise<void> {
     const started = performance.now();
     metrics.consumed.inc({ topic: batch.topic }, batch.messages.length);
     metrics.batchSize.observe({ stage: STAGE }, batch.messages.length);
+    handlersRunning++;
     try {
       if (batch.topic === settings.topicRated) await handleRated(batch);
       else await handleDlq(batch);
@@ -260,6 +292,8 @@ export function createAggregationApp(options: AggregationAppOptions): ServiceApp
         'batch not landed; nothing of it is committed',
       );
       throw error;
+    } finally {
+      handlersRunning--;
     }
     metrics.batchDuration.observe({ stage: STAGE }, (performance.now() - started) / 1000);
   }

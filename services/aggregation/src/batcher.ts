@@ -143,6 +143,14 @@ export class Batcher<S> {
   }
 
   /**
+   * Flushes the buffer now if it holds at least `minRows` rows. For a caller that knows no more rows can
+   * arrive before a flush (every handler waits on one), so waiting out `maxWaitMs` would only idle.
+   */
+  flushIfAtLeast(minRows: number): void {
+    if (this.bufferedRows >= minRows) this.#flushPending();
+  }
+
+  /**
    * Flushes what is buffered now and from now on flushes every `add` at once (shutdown: the handlers in
    * flight finish quickly). Resolves when every flush started so far has settled; never rejects (the
    * handlers get the errors).

@@ -213,6 +213,22 @@ describe('Batcher', () => {
     expect(order).toEqual(['start r0', 'end r0', 'start r1', 'end r1']);
   });
 
+  it('flushIfAtLeast flushes a buffer of at least that many rows now and leaves a smaller one to its timer', async () => {
+    const clock = fakeClock();
+    const { sink, inserts } = fakeSink();
+    const batcher = new Batcher({ sink, maxRows: 100, maxWaitMs: 1000, schedule: clock.schedule });
+    const small = track(batcher.add(rows(0, 9)));
+    batcher.flushIfAtLeast(10);
+    await settle();
+    expect(small.status).toBe('pending');
+    const more = track(batcher.add(rows(9, 1)));
+    batcher.flushIfAtLeast(10);
+    await settle();
+    expect([small.status, more.status]).toEqual(['resolved', 'resolved']);
+    expect(inserts).toEqual([rows(0, 10).map((row) => row.line)]);
+    expect(clock.pending()).toBe(0);
+  });
+
   it('drain flushes the partial buffer now and every later add at once', async () => {
     const clock = fakeClock();
     const { sink, inserts } = fakeSink();

@@ -1,0 +1,97 @@
+// Landing throughput: produces N rated calls to a fresh topic (6 partitions), then starts the aggregation app
+// on it and measures how long it takes until every row is in ClickHouse and committed.
+// Usage: node services/aggregation/bench/throughput.mjs [count]   (after `tsc -b services/aggregation`)
+import { Registry } from 'prom-client';
+import { createClickhouse } from '@cdrate/clickhouse';
+import { createKafka } from '@cdrate/kafka';
+import { encodeRatedCall } from '@cdrate/schemas';
+import { createLogger } from '@cdrate/service-runtime';
+import { createAggregationApp, defaultMigrationsDir } from '@cdrate/aggregation-service';
+
+const count = Number(process.argv[2] ?? 300_000);
+const suffix = `${Date.now().toString(36)}`;
+const settings = {
+  topicRated: `bench_rated_${suffix}`,
+  topicDlq: `bench_dlq_${suffix}`,
+  topicPartitions: 6,
+  consumerGroup: `bench_group_${suffix}`,
+  clickhouseDatabase: `bench_${suffix}`,
+  clickhouseMigrationsDir: defaultMigrationsDir(process.cwd()),
+  batchMaxRows: Number(process.env.BATCH_MAX_ROWS ?? 50_000),
+  batchMaxWaitMs: Number(process.env.BATCH_MAX_WAIT_MS ?? 1000),
+};
+const kafka = createKafka({ brokers: ['127.0.0.1:9092'], clientId: 'bench', logLevel: 'error' });
+const admin = await kafka.connectAdmin();
+await admin.ensureTopics([{ topic: settings.topicRated, partitions: 6 }]);
+const producer = await kafka.connectProducer();
+const base = Date.UTC(2026, 0, 15, 10, 0, 0, 0);
+let produced = 0;
+const t0 = Date.now();
+while (produced < count) {
+  const messages = [];
+  for (let i = 0; i < 5000 && produced < count; i++, produced++) {
+    const start = base + produced * 37;
+    messages.push({
+      key: `acct-${produced % 500}`,
+      value: encodeRatedCall({
+        cdr_id: `cdr-${produced}`,
+        account_id: `acct-${produced % 500}`,
+        call_type: 'international',
+        billable: true,
+        billable_seconds: 120,
+        billable_minutes: '2',
+        rate: '0.0123',
+        cost: '0.0246',
+        currency: 'USD',
+        source: '+14155550100',
+        destination: '+442071838750',
+        destination_country: 'GB',
+        matched_prefix: '4420',
+        start_time: start,
+        end_time: start + 62_500,
+        duration_ms: 62_500,
+        reason: null,
+        rated_at: start + 100_000,
+        rating_version: start + 100_000,
+      }),
+    });
+  }
+  await producer.send(settings.topicRated, messages);
+}
+console.log(`produced ${count} in ${Date.now() - t0} ms`);
+await producer.disconnect();
+
+const verify = createClickhouse({ url: 'http://127.0.0.1:8123' });
+const registry = new Registry();
+const app = createAggregationApp({
+  settings,
+  kafka,
+  registry,
+  clickhouse: createClickhouse({ url: 'http://127.0.0.1:8123', database: settings.clickhouseDatabase }),
+  logger: createLogger('bench', 'warn'),
+});
+const started = Date.now();
+await app.start();
+const consuming = Date.now();
+for (;;) {
+  const lag = await admin.consumerLag(settings.consumerGroup, [settings.topicRated]);
+  if (lag.partitions.length > 0 && lag.partitions.every((p) => p.committedOffset !== null) && lag.total === 0)
+    break;
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
+const seconds = (Date.now() - consuming) / 1000;
+const [{ n }] = await verify.query(
+  `SELECT toString(count()) AS n FROM ${settings.clickhouseDatabase}.rated_calls`,
+);
+console.log(
+  `landed ${n} rows in ${seconds.toFixed(2)} s after start (start took ${consuming - started} ms): ${Math.round(Number(n) / seconds)} rows/s`,
+);
+const inserts = (await registry.getSingleMetric('cdrate_insert_duration_seconds').get()).values.find((v) =>
+  v.metricName?.endsWith('_count'),
+);
+console.log(`inserts: ${inserts?.value}`);
+await app.stop();
+await verify.command(`DROP DATABASE IF EXISTS ${settings.clickhouseDatabase}`);
+await verify.close();
+await admin.deleteTopics([settings.topicRated, settings.topicDlq]);
+await admin.disconnect();
