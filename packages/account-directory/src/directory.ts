@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { InfraError } from '@cdrate/errors';
-import type { ConsumedBatch, ConsumerHandle, KafkaClient } from '@cdrate/kafka';
+import { InfraError, isRetryable } from '@cdrate/errors';
+import { backoffDelay } from '@cdrate/kafka';
+import type { ConsumedBatch, ConsumerHandle, KafkaClient, PartitionOffsets } from '@cdrate/kafka';
 import type { Account } from '@cdrate/rating-core';
 import { readAccountMessage } from './convert.js';
 
@@ -56,6 +57,38 @@ export interface AccountDirectory {
   readonly done: Promise<void>;
 }
 
+/** Attempts at reading the start watermarks: 200 ms doubling to 2 s, about 15 s in all. */
+const WATERMARK_ATTEMPTS = 10;
+
+/**
+ * The topic's watermarks at start. Retries retryable errors: right after a topic was created (by this
+ * process or a sibling service starting at the same moment) its partitions may have no leader yet.
+ */
+async function fetchWatermarks(
+  kafka: KafkaClient,
+  topic: string,
+  logger: DirectoryLogger,
+): Promise<PartitionOffsets[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const admin = await kafka.connectAdmin();
+      try {
+        return await admin.fetchTopicOffsets(topic);
+      } finally {
+        await admin.disconnect().catch(() => undefined);
+      }
+    } catch (error) {
+      if (!isRetryable(error) || attempt >= WATERMARK_ATTEMPTS) throw error;
+      const delayMs = backoffDelay(attempt, { initialMs: 200, maxMs: 2000 });
+      logger.warn(
+        { topic, attempt, delayMs, err: error },
+        'reading the accounts topic offsets failed; retrying',
+      );
+      await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+    }
+  }
+}
+
 /**
  * A throwaway consumer group name for one directory instance: `<prefix>-accounts-<instanceId>-<random>`,
  * with characters Kafka does not allow in group ids replaced by `_`. Random so that a restarted instance
@@ -83,13 +116,7 @@ export async function startAccountDirectory(options: AccountDirectoryOptions): P
   let deletes = 0;
   let invalid = 0;
 
-  const admin = await kafka.connectAdmin();
-  let watermarks;
-  try {
-    watermarks = await admin.fetchTopicOffsets(topic);
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
+  const watermarks = await fetchWatermarks(kafka, topic, logger);
   /** Partition → offset the directory must reach (the high watermark at start) to count as loaded. */
   const pending = new Map<number, bigint>();
   for (const { partition, low, high } of watermarks) {
