@@ -1,10 +1,11 @@
 // Landing throughput: produces N rated calls to a fresh topic (6 partitions), then starts the aggregation app
 // on it and measures how long it takes until every row is in ClickHouse and committed.
 // Usage: node services/aggregation/bench/throughput.mjs [count]   (after `tsc -b services/aggregation`)
+// DLQ_EVERY_MS=50: also send one dead letter every 50 ms while landing (a steady trickle on cdr.dlq).
 import { Registry } from 'prom-client';
 import { createClickhouse } from '@cdrate/clickhouse';
 import { createKafka } from '@cdrate/kafka';
-import { encodeRatedCall } from '@cdrate/schemas';
+import { encodeDlqRecord, encodeRatedCall } from '@cdrate/schemas';
 import { createLogger } from '@cdrate/service-runtime';
 import { createAggregationApp, defaultMigrationsDir } from '@cdrate/aggregation-service';
 
@@ -59,7 +60,6 @@ while (produced < count) {
   await producer.send(settings.topicRated, messages);
 }
 console.log(`produced ${count} in ${Date.now() - t0} ms`);
-await producer.disconnect();
 
 const verify = createClickhouse({ url: 'http://127.0.0.1:8123' });
 const registry = new Registry();
@@ -73,6 +73,18 @@ const app = createAggregationApp({
 const started = Date.now();
 await app.start();
 const consuming = Date.now();
+let trickle;
+if (process.env.DLQ_EVERY_MS) {
+  let offset = 0;
+  trickle = setInterval(() => {
+    const record = {
+      cdr_id: `dead-${offset}`, error_code: 'NO_RATE', error_message: 'bench', stage: 'rating', payload: '{}',
+      payload_encoding: 'utf8', origin: { topic: 'cdr.normalized', partition: 0, offset: String(offset++) },
+      failed_at: new Date().toISOString(),
+    };
+    producer.send(settings.topicDlq, [{ value: encodeDlqRecord(record) }]).catch(() => undefined);
+  }, Number(process.env.DLQ_EVERY_MS));
+}
 for (;;) {
   const lag = await admin.consumerLag(settings.consumerGroup, [settings.topicRated]);
   if (lag.partitions.length > 0 && lag.partitions.every((p) => p.committedOffset !== null) && lag.total === 0)
@@ -80,6 +92,8 @@ for (;;) {
   await new Promise((resolve) => setTimeout(resolve, 50));
 }
 const seconds = (Date.now() - consuming) / 1000;
+clearInterval(trickle);
+await producer.disconnect();
 const [{ n }] = await verify.query(
   `SELECT toString(count()) AS n FROM ${settings.clickhouseDatabase}.rated_calls`,
 );

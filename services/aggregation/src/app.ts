@@ -175,8 +175,10 @@ export function createAggregationApp(options: AggregationAppOptions): ServiceApp
   const rejectedBatcher = new Batcher<RowSource>({ ...batcherOptions, sink: rejectedSink });
 
   // kafkajs fetches again only once every handler of the last fetch returned, so when every running handler
-  // waits on a buffer no more rows can arrive: a buffer of a worthwhile size is flushed then rather than
-  // after BATCH_MAX_WAIT_MS of idling. Smaller ones still wait, so a trickle does not become tiny inserts.
+  // waits on a buffer no more rows can arrive: if the buffers hold a worthwhile number of rows together, both
+  // are flushed then rather than after BATCH_MAX_WAIT_MS of idling (both: a few dead letters waiting out
+  // their timer would hold back the next fetch of rated calls). Fewer rows still wait, so a trickle does not
+  // become tiny inserts.
   const earlyFlushRows = Math.max(1, Math.ceil(settings.batchMaxRows / EARLY_FLUSH_FRACTION));
   let handlersRunning = 0;
   let handlersWaiting = 0;
@@ -190,8 +192,9 @@ export function createAggregationApp(options: AggregationAppOptions): ServiceApp
       setImmediate(() => {
         idleCheckScheduled = false;
         if (handlersWaiting < handlersRunning) return;
-        ratedBatcher.flushIfAtLeast(earlyFlushRows);
-        rejectedBatcher.flushIfAtLeast(earlyFlushRows);
+        if (ratedBatcher.bufferedRows + rejectedBatcher.bufferedRows < earlyFlushRows) return;
+        ratedBatcher.flushIfAtLeast(1);
+        rejectedBatcher.flushIfAtLeast(1);
       });
     }
     try {
