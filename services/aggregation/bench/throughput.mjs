@@ -78,8 +78,13 @@ if (process.env.DLQ_EVERY_MS) {
   let offset = 0;
   trickle = setInterval(() => {
     const record = {
-      cdr_id: `dead-${offset}`, error_code: 'NO_RATE', error_message: 'bench', stage: 'rating', payload: '{}',
-      payload_encoding: 'utf8', origin: { topic: 'cdr.normalized', partition: 0, offset: String(offset++) },
+      cdr_id: `dead-${offset}`,
+      error_code: 'NO_RATE',
+      error_message: 'bench',
+      stage: 'rating',
+      payload: '{}',
+      payload_encoding: 'utf8',
+      origin: { topic: 'cdr.normalized', partition: 0, offset: String(offset++) },
       failed_at: new Date().toISOString(),
     };
     producer.send(settings.topicDlq, [{ value: encodeDlqRecord(record) }]).catch(() => undefined);
