@@ -13,6 +13,11 @@ export interface CliIo {
   readonly stdin: Readable;
   readonly stdout: Writable;
   readonly stderr: Writable & { readonly isTTY?: boolean };
+  /**
+   * The compiled worker script of `cdr rate --jobs` (`dist/rate-worker.js`); set by the binary. When
+   * absent, commands run single-threaded.
+   */
+  readonly workerScript?: URL;
 }
 
 export interface Command {

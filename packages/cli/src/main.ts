@@ -6,4 +6,5 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,
+  workerScript: new URL('./rate-worker.js', import.meta.url),
 });

@@ -5,29 +5,26 @@ import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { parseCsvLine, REJECT_CODES, type RejectCode } from '@cdrate/rating-core';
+import { availableParallelism } from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import { REJECT_CODES, type RejectCode } from '@cdrate/rating-core';
 import { createNormaliser, DEFAULT_CACHE_SIZE } from '@cdrate/numbering';
 import { EXIT_OK, EXIT_REJECTS, EXIT_USAGE, UsageError, type CliIo, type Command } from '../command.js';
 import { DEFAULT_DEDUP_WINDOW } from '../dedup.js';
 import { loadAccounts } from '../io/accounts.js';
-import {
-  RATED_CSV_HEADER,
-  ratedCsvLine,
-  ratedJsonLine,
-  type OutputFormat,
-  type RejectLine,
-} from '../io/formats.js';
+import { RATED_CSV_HEADER, ratedCsvLine, ratedJsonLine, type OutputFormat } from '../io/formats.js';
 import { readLines } from '../io/line-reader.js';
 import { BatchedWriter } from '../io/output.js';
 import { loadTariffDirectory } from '../io/tariff-dir.js';
-import { RatingRun, type RecordOutcome } from '../pipeline.js';
+import { rateWithWorkers, startWorkers, type ParallelRun } from '../parallel.js';
+import { LineProcessor, RatingRun, type InputFormat, type RecordSink } from '../pipeline.js';
 
 const HELP = `cdr rate — rate a file of CDRs with the embedded engine (no Kafka, no ClickHouse)
 
 Usage:
   cdr rate --rates <tariff dir> --accounts <file> --in <file|-> --out <file|-> --rejects <file>
            [--format jsonl|csv] [--in-format auto|jsonl|csv] [--dedup-window <n>]
-           [--cache-size <n>] [--quiet]
+           [--cache-size <n>] [--jobs <n|auto>] [--quiet]
 
 Options:
   --rates <dir>         Tariff folder: international.csv, premium.csv, toll_free.csv, rounding.csv,
@@ -46,6 +43,9 @@ Options:
   --dedup-window <n>    A repeated cdr_id is billed once and counted as a duplicate; ids are
                         remembered for at least the last <n> rated calls (default ${DEFAULT_DEDUP_WINDOW}).
   --cache-size <n>      Number normalisations cached per generation (default ${DEFAULT_CACHE_SIZE}).
+  --jobs <n|auto>       Worker threads rating in parallel (default auto: 1 for standard input or
+                        files under 16 MiB, else up to 2 — one per CPU core). Output order and
+                        duplicate handling are the same as with --jobs 1.
   --quiet               No summary on standard error.
   -h, --help            This help.
 
@@ -77,6 +77,8 @@ export interface RateFilesOptions {
   readonly inFormat: 'auto' | 'jsonl' | 'csv';
   readonly dedupWindow: number;
   readonly cacheSize: number;
+  /** Worker threads; `'auto'` decides by input size and cores. */
+  readonly jobs: number | 'auto';
   readonly quiet: boolean;
 }
 
@@ -114,6 +116,7 @@ function parseOptions(args: readonly string[]): RateFilesOptions | 'help' {
         'in-format': { type: 'string' },
         'dedup-window': { type: 'string' },
         'cache-size': { type: 'string' },
+        jobs: { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -144,6 +147,8 @@ function parseOptions(args: readonly string[]): RateFilesOptions | 'help' {
     inFormat,
     dedupWindow: positiveInteger(values['dedup-window'], 'dedup-window', DEFAULT_DEDUP_WINDOW),
     cacheSize: positiveInteger(values['cache-size'], 'cache-size', DEFAULT_CACHE_SIZE),
+    jobs:
+      values.jobs === undefined || values.jobs === 'auto' ? 'auto' : positiveInteger(values.jobs, 'jobs', 1),
     quiet: values.quiet === true,
   };
 }
@@ -186,12 +191,73 @@ async function openOutput(path: string, io: CliIo): Promise<{ stream: Writable; 
  */
 export async function rateFiles(options: RateFilesOptions, io: CliIo): Promise<number> {
   const started = performance.now();
+  const jobs = io.workerScript === undefined ? 1 : await jobsFor(options);
+  let workers: Promise<Worker[]> | undefined;
+  const parallel: ParallelRun | undefined =
+    jobs > 1 && io.workerScript !== undefined
+      ? {
+          jobs,
+          workerScript: io.workerScript,
+          init: {
+            rates: options.rates,
+            accounts: options.accounts,
+            cacheSize: options.cacheSize,
+            format: options.format,
+          },
+          inputFormat: inputFormatOf(options),
+          inputName: `--in ${options.in}`,
+          dedupWindow: options.dedupWindow,
+        }
+      : undefined;
+  const stopWorkers = async (): Promise<void> => {
+    if (workers === undefined) return;
+    const started = await workers.catch(() => []);
+    await Promise.all(started.map((w) => w.terminate()));
+  };
+  try {
+    return await rateFilesWith(
+      options,
+      io,
+      started,
+      () => {
+        // Workers load their tables while this thread validates them.
+        if (parallel !== undefined) workers = startWorkers(parallel);
+      },
+      async () =>
+        parallel === undefined || workers === undefined
+          ? undefined
+          : { run: parallel, workers: await workers },
+    );
+  } finally {
+    await stopWorkers();
+  }
+}
+
+async function jobsFor(options: RateFilesOptions): Promise<number> {
+  if (options.jobs !== 'auto') return options.jobs;
+  if (options.in === '-') return 1;
+  try {
+    if ((await stat(options.in)).size < 16 * 1024 * 1024) return 1;
+  } catch {
+    return 1;
+  }
+  return Math.min(2, availableParallelism());
+}
+
+async function rateFilesWith(
+  options: RateFilesOptions,
+  io: CliIo,
+  started: number,
+  beforeLoad: () => void,
+  parallelWorkers: () => Promise<{ run: ParallelRun; workers: Worker[] } | undefined>,
+): Promise<number> {
   try {
     if (!(await stat(options.rates)).isDirectory())
       return fail(io, `--rates ${options.rates} is not a directory`);
   } catch {
     return fail(io, `--rates ${options.rates}: no such directory`);
   }
+  beforeLoad();
   const compiled = await loadTariffDirectory(options.rates);
   if (compiled.kind === 'invalid') {
     io.stderr.write(`cdr rate: the rate tables in ${options.rates} are invalid:\n`);
@@ -244,81 +310,65 @@ export async function rateFiles(options: RateFilesOptions, io: CliIo): Promise<n
   const rejects = new BatchedWriter(rejectsOut.stream);
   const serialise = options.format === 'csv' ? ratedCsvLine : ratedJsonLine;
   if (options.format === 'csv') output.write(RATED_CSV_HEADER);
-
-  let inFormat = options.inFormat;
-  if (inFormat === 'auto' && /\.csv$/i.test(options.in)) inFormat = 'csv';
-  if (inFormat === 'auto' && /\.jsonl?$/i.test(options.in)) inFormat = 'jsonl';
-  let header: readonly string[] | undefined;
   const progress = io.stderr.isTTY === true && !options.quiet;
-  const ratingStarted = performance.now();
+  let ratingStarted = performance.now();
   let lastProgress = ratingStarted;
-
-  const writeReject = (
-    outcome: RecordOutcome & { kind: 'rejected' },
-    line: number,
-    record: unknown,
-  ): void => {
-    const entry: RejectLine = {
-      ...(outcome.cdrId === undefined ? {} : { cdr_id: outcome.cdrId }),
-      error_code: outcome.code,
-      error_message: outcome.message,
-      line,
-      record,
-    };
-    rejects.write(JSON.stringify(entry) + '\n');
+  const reportProgress = (): void => {
+    if (!progress) return;
+    const now = performance.now();
+    if (now - lastProgress >= 1000) {
+      lastProgress = now;
+      io.stderr.write(progressText(run.counts.read, now - ratingStarted));
+    }
   };
 
-  const handle = (outcome: RecordOutcome, line: number, record: unknown): void => {
-    if (outcome.kind === 'rated') output.write(serialise(outcome.call));
-    else if (outcome.kind === 'rejected') writeReject(outcome, line, record);
+  let pool: { run: ParallelRun; workers: Worker[] } | undefined;
+  try {
+    pool = await parallelWorkers();
+  } catch (error) {
+    input.destroy();
+    await Promise.all([output.close(out.owned), rejects.close(rejectsOut.owned)]);
+    return fail(io, `cannot start worker threads: ${(error as Error).message}`);
+  }
+  ratingStarted = performance.now();
+  if (pool !== undefined) {
+    try {
+      await rateWithWorkers(pool.run, pool.workers, input, output, rejects, run.counts, reportProgress);
+    } catch (error) {
+      await Promise.all([output.close(out.owned), rejects.close(rejectsOut.owned)]);
+      if (error instanceof UsageError) return fail(io, error.message);
+      return fail(io, `cannot read --in ${options.in}: ${(error as Error).message}`);
+    }
+    return finish(
+      io,
+      options,
+      run,
+      output,
+      rejects,
+      out,
+      rejectsOut,
+      started,
+      ratingStarted,
+      progress,
+      pool.workers.length,
+    );
+  }
+  const processor = new LineProcessor(
+    run,
+    inputFormatOf(options),
+    serialise,
+    undefined,
+    `--in ${options.in}`,
+  );
+  const sink: RecordSink = {
+    rated: (text) => output.write(text),
+    rejected: (text) => rejects.write(text),
   };
 
   try {
     await readLines(input, (lines, first) => {
-      for (let i = 0; i < lines.length; i++) {
-        const text = lines[i] as string;
-        if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) continue;
-        const line = first + i;
-        if (inFormat === 'auto') inFormat = text.trimStart().startsWith('{') ? 'jsonl' : 'csv';
-        if (inFormat === 'jsonl') {
-          let record: unknown;
-          try {
-            record = JSON.parse(text);
-          } catch {
-            handle(run.malformed('line is not valid JSON'), line, text);
-            continue;
-          }
-          handle(run.rateRecord(record), line, record);
-        } else {
-          const fields = parseCsvLine(text);
-          if (header === undefined) {
-            if (!Array.isArray(fields))
-              throw new UsageError(`--in ${options.in}:${line}: bad CSV header: ${fields.error}`);
-            header = fields.map((f) => f.trim());
-            continue;
-          }
-          if (!Array.isArray(fields) || fields.length !== header.length) {
-            const why = Array.isArray(fields)
-              ? `CSV row has ${fields.length} fields, the header has ${header.length}`
-              : `bad CSV row: ${fields.error}`;
-            handle(run.malformed(why), line, text);
-            continue;
-          }
-          const record: Record<string, string> = {};
-          for (let f = 0; f < header.length; f++) record[header[f] as string] = (fields[f] as string).trim();
-          handle(run.rateRecord(record), line, record);
-        }
-      }
-      if (progress) {
-        const now = performance.now();
-        if (now - lastProgress >= 1000) {
-          lastProgress = now;
-          const rate = Math.round(run.counts.read / ((now - ratingStarted) / 1000));
-          io.stderr.write(
-            `\rcdr rate: ${run.counts.read.toLocaleString('en-US')} records, ${rate.toLocaleString('en-US')} CDR/s`,
-          );
-        }
-      }
+      processor.process(lines, first, sink);
+      reportProgress();
       return Promise.all([output.drain(), rejects.drain()]).then(() => undefined);
     });
   } catch (error) {
@@ -326,22 +376,51 @@ export async function rateFiles(options: RateFilesOptions, io: CliIo): Promise<n
     if (error instanceof UsageError) return fail(io, error.message);
     return fail(io, `cannot read --in ${options.in}: ${(error as Error).message}`);
   }
+  return finish(io, options, run, output, rejects, out, rejectsOut, started, ratingStarted, progress, 1);
+}
+
+async function finish(
+  io: CliIo,
+  options: RateFilesOptions,
+  run: RatingRun,
+  output: BatchedWriter,
+  rejects: BatchedWriter,
+  out: { owned: boolean },
+  rejectsOut: { owned: boolean },
+  started: number,
+  ratingStarted: number,
+  progress: boolean,
+  jobs: number,
+): Promise<number> {
   await Promise.all([output.close(out.owned), rejects.close(rejectsOut.owned)]);
   const seconds = (performance.now() - ratingStarted) / 1000;
   if (progress) io.stderr.write('\r\x1b[K');
   if (!options.quiet) {
     io.stderr.write(
-      summaryText({ ...run.counts, seconds }, (ratingStarted - started) / 1000, options.rejects),
+      summaryText({ ...run.counts, seconds }, (ratingStarted - started) / 1000, options.rejects, jobs),
     );
   }
   return run.counts.rejected > 0 ? EXIT_REJECTS : EXIT_OK;
 }
 
-function summaryText(summary: RateSummary, loadSeconds: number, rejectsPath: string): string {
+/** The input format from `--in-format`, or from the file extension when `auto`. */
+function inputFormatOf(options: RateFilesOptions): InputFormat {
+  if (options.inFormat !== 'auto') return options.inFormat;
+  if (/\.csv$/i.test(options.in)) return 'csv';
+  if (/\.jsonl?$/i.test(options.in)) return 'jsonl';
+  return 'auto';
+}
+
+function progressText(records: number, ms: number): string {
+  const rate = Math.round(records / (ms / 1000));
+  return `\rcdr rate: ${records.toLocaleString('en-US')} records, ${rate.toLocaleString('en-US')} CDR/s`;
+}
+
+function summaryText(summary: RateSummary, loadSeconds: number, rejectsPath: string, jobs: number): string {
   const n = (value: number): string => value.toLocaleString('en-US');
   const perSecond = summary.seconds > 0 ? Math.round(summary.read / summary.seconds) : 0;
   const lines = [
-    `cdr rate: ${n(summary.read)} records in ${summary.seconds.toFixed(2)} s (${n(perSecond)} CDR/s; tables and accounts loaded in ${loadSeconds.toFixed(2)} s)`,
+    `cdr rate: ${n(summary.read)} records in ${summary.seconds.toFixed(2)} s (${n(perSecond)} CDR/s${jobs > 1 ? ` with ${jobs} worker threads` : ''}; tables and accounts loaded in ${loadSeconds.toFixed(2)} s)`,
     `  rated       ${n(summary.rated)}`,
     `  duplicates  ${n(summary.duplicates)}`,
     `  rejected    ${n(summary.rejected)}${summary.rejected > 0 ? ` (see ${rejectsPath})` : ''}`,

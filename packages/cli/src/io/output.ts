@@ -26,6 +26,19 @@ export class BatchedWriter {
     this.used += this.block.write(text, this.used);
   }
 
+  /** Writes bytes as they are (already encoded). */
+  writeBytes(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    if (this.used + bytes.length > BLOCK) {
+      this.flushBlock();
+      if (bytes.length > BLOCK / 2) {
+        this.stream.write(bytes);
+        return;
+      }
+    }
+    this.used += bytes.copy(this.block, this.used);
+  }
+
   /** Waits until the stream can take more. */
   async drain(): Promise<void> {
     if (this.stream.writableNeedDrain) await once(this.stream, 'drain');
