@@ -5,6 +5,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readLines } from '../dist/index.js';
@@ -62,43 +63,59 @@ const baseline = JSON.parse(
 );
 console.log(JSON.stringify({ benchmark: 'baseline: JSONL parse + stringify', ...baseline }));
 
-const started = performance.now();
-const child = spawnSync(
-  process.execPath,
-  [
-    ...(process.env.CDR_NODE_FLAGS ?? '').split(' ').filter(Boolean),
-    join(root, 'packages', 'cli', 'dist', 'main.js'),
-    'rate',
-    '--rates',
-    join(root, 'rate-tables', 'default'),
-    '--accounts',
-    join(bench, 'accounts.jsonl'),
-    '--in',
-    input,
-    '--out',
-    join(bench, 'rated.jsonl'),
-    '--rejects',
-    join(bench, 'rejects.jsonl'),
-  ],
-  { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] },
-);
-const wall = (performance.now() - started) / 1000;
-if (child.status !== 0 && child.status !== 3)
-  throw new Error(`cdr rate failed (${child.status}): ${child.stderr}`);
-const summary = child.stderr;
-const match = /([\d,]+) records in ([\d.]+) s \(([\d,]+) CDR\/s/.exec(summary);
-const rated = match
-  ? {
-      records: Number(match[1].replace(/,/g, '')),
-      seconds: Number(match[2]),
-      perSecond: Number(match[3].replace(/,/g, '')),
-    }
-  : {};
+function cdrRate(jobs) {
+  const started = performance.now();
+  const child = spawnSync(
+    process.execPath,
+    [
+      ...(process.env.CDR_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+      join(root, 'packages', 'cli', 'dist', 'main.js'),
+      'rate',
+      '--rates',
+      join(root, 'rate-tables', 'default'),
+      '--accounts',
+      join(bench, 'accounts.jsonl'),
+      '--in',
+      input,
+      '--out',
+      join(bench, 'rated.jsonl'),
+      '--rejects',
+      join(bench, 'rejects.jsonl'),
+      '--jobs',
+      String(jobs),
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const wall = (performance.now() - started) / 1000;
+  if (child.status !== 0 && child.status !== 3)
+    throw new Error(`cdr rate failed (${child.status}): ${child.stderr}`);
+  const match = /([\d,]+) records in ([\d.]+) s \(([\d,]+) CDR\/s/.exec(child.stderr);
+  const rated = match
+    ? {
+        records: Number(match[1].replace(/,/g, '')),
+        seconds: Number(match[2]),
+        perSecond: Number(match[3].replace(/,/g, '')),
+      }
+    : {};
+  console.log(
+    JSON.stringify({
+      benchmark: `cdr rate end to end, --jobs ${jobs}`,
+      ...rated,
+      wallSecondsIncludingStartup: +wall.toFixed(2),
+      ratioToBaseline: rated.perSecond ? +(rated.perSecond / baseline.perSecond).toFixed(2) : null,
+    }),
+  );
+}
+
+cdrRate(1);
+cdrRate(2);
 console.log(
   JSON.stringify({
-    benchmark: 'cdr rate end to end',
-    ...rated,
-    wallSecondsIncludingStartup: +wall.toFixed(2),
-    ratioToBaseline: rated.perSecond ? +(rated.perSecond / baseline.perSecond).toFixed(2) : null,
+    machine: {
+      cpus: availableParallelism(),
+      model: cpus()[0]?.model,
+      node: process.version,
+      loadAverage: loadavg(),
+    },
   }),
 );

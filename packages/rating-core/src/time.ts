@@ -35,7 +35,12 @@ function digitsAt(text: string, at: number, count: number): number {
 
 /** Parses `YYYY-MM-DD` into epoch days; `undefined` when malformed or not a calendar date. */
 export function parseIsoDate(text: string): number | undefined {
-  if (text.length !== 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return undefined;
+  return text.length === 10 ? dateAt(text) : undefined;
+}
+
+/** Epoch days of the `YYYY-MM-DD` at the start of `text`, or `undefined`. */
+function dateAt(text: string): number | undefined {
+  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return undefined;
   const year = digitsAt(text, 0, 4);
   const month = digitsAt(text, 5, 2);
   const day = digitsAt(text, 8, 2);
@@ -52,7 +57,7 @@ export function parseIsoDate(text: string): number | undefined {
 export function parseIsoInstant(text: string): number | undefined {
   const length = text.length;
   if (length < 17) return undefined;
-  const days = parseIsoDate(text.slice(0, 10));
+  const days = dateAt(text);
   if (days === undefined) return undefined;
   const sep = text.charCodeAt(10);
   if (sep !== 84 /* T */ && sep !== 32 /* space */ && sep !== 116 /* t */) return undefined;
