@@ -3,10 +3,11 @@
  * {@link Command}, added to {@link COMMANDS}.
  */
 import { EXIT_OK, EXIT_USAGE, type CliIo, type Command } from './command.js';
+import { generateCommand } from './commands/generate.js';
 import { rateCommand } from './commands/rate.js';
 
 /** Every subcommand, in `--help` order. */
-export const COMMANDS: readonly Command[] = [rateCommand];
+export const COMMANDS: readonly Command[] = [rateCommand, generateCommand];
 
 function overview(commands: readonly Command[]): string {
   const width = Math.max(...commands.map((c) => c.name.join(' ').length));
