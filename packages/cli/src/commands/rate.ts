@@ -337,7 +337,7 @@ async function rateFilesWith(
     } catch (error) {
       await Promise.all([output.close(out.owned), rejects.close(rejectsOut.owned)]);
       if (error instanceof UsageError) return fail(io, error.message);
-      return fail(io, `cannot read --in ${options.in}: ${(error as Error).message}`);
+      return fail(io, `rating --in ${options.in} failed: ${(error as Error).message}`);
     }
     return finish(
       io,
