@@ -63,7 +63,12 @@ export class RatingRun {
         typeof record === 'object' && record !== null
           ? (record as Record<string, unknown>)['cdr_id']
           : undefined;
-      return this.rejected(decoded.code, decoded.message, typeof id === 'string' ? id : undefined, false);
+      return this.rejected(
+        decoded.code,
+        decoded.message,
+        typeof id === 'string' ? id : typeof id === 'number' ? String(id) : undefined,
+        false,
+      );
     }
     const cdr = decoded.cdr;
     if (this.seen?.has(cdr.cdrId) === true) {
