@@ -27,7 +27,8 @@ Options:
   --bad-rate <r>          Share of CDRs that are deliberately bad, 0..1 (default 0): malformed JSON,
                           missing fields, end before start, negative duration, unreadable number,
                           unknown account — each must be rejected with its code.
-  --duplicate-rate <r>    Share of CDRs that repeat the previous cdr_id, as switches resend (default 0).
+  --duplicate-rate <r>    Share of lines that repeat the previous good CDR byte for byte, as switches
+                          resend (default 0).
   --start <YYYY-MM-DD>    First day of calls, UTC (default 2026-01-01).
   --days <n>              Days the calls spread over (default 90).
   --seed <n>              Seed of the random generator (default 1).
@@ -182,7 +183,8 @@ function isoWithOffset(ms: number, offset: (typeof OFFSETS)[number]): string {
 }
 
 /** One deliberately bad CDR line; each kind must end as a reject with the named code. */
-function badLine(data: SampleData, id: string, good: Record<string, unknown>): string {
+function badLine(data: SampleData, good: Record<string, unknown>): string {
+  const id = String(good['cdr_id']);
   switch (Math.floor(data.uniform() * 6)) {
     case 0:
       return `{"cdr_id":"${id}","account_id":` + '"truncated'; // MALFORMED_RECORD
@@ -243,47 +245,21 @@ export async function generateSampleData(
 
   const cdrsFile = join(options.outDir, 'cdrs.jsonl');
   const out = createWriteStream(cdrsFile);
-  const spanMs = options.days * 86_400_000;
   let buffer = '';
-  let previousId = '';
+  let previousGoodLine = '';
   for (let i = 1; i <= options.count; i += 1) {
-    const account = data.pick(accounts);
-    const r = data.uniform();
-    let direction: 'internal' | 'inbound' | 'outbound';
-    let source: string;
-    let destination: string;
-    if (r < 0.08) {
-      direction = 'internal';
-      source = String(100 + Math.floor(data.uniform() * 400));
-      destination = String(100 + Math.floor(data.uniform() * 400));
-    } else if (r < 0.18) {
-      direction = 'inbound';
-      source = data.skewed(pool[data.pick(HOME_COUNTRIES)]).e164;
-      const tollFree = account.toll_free_numbers[0];
-      destination = tollFree !== undefined && data.chance(0.5) ? tollFree : data.pick(account.numbers);
+    if (previousGoodLine !== '' && data.chance(options.duplicateRate)) {
+      // A switch resend: the same record again, byte for byte.
+      buffer += previousGoodLine;
     } else {
-      direction = 'outbound';
-      source = data.pick(account.numbers);
-      const d = data.uniform();
-      const bucket: Bucket = d < 0.7 ? account.country : d < 0.8 ? data.pick(HOME_COUNTRIES) : 'INTL';
-      destination = data.dialled(data.skewed(pool[bucket]), account.country);
+      const record = sampleRecord(data, options, accounts, pool, `cdr-${options.seed}-${i}`);
+      if (data.chance(options.badRate)) {
+        buffer += badLine(data, record) + '\n';
+      } else {
+        previousGoodLine = JSON.stringify(record) + '\n';
+        buffer += previousGoodLine;
+      }
     }
-    const startMs = options.startMs + Math.floor(data.uniform() * spanMs);
-    const talk = data.chance(0.12) ? 0 : Math.floor(-Math.log(1 - data.uniform()) * 180);
-    const disposition = talk === 0 ? data.pick(['no_answer', 'busy', 'answered'] as const) : 'answered';
-    const offset = data.pick(OFFSETS);
-    const id =
-      previousId !== '' && data.chance(options.duplicateRate) ? previousId : `cdr-${options.seed}-${i}`;
-    previousId = id;
-    const record: Record<string, unknown> = { cdr_id: id, account_id: account.account_id };
-    if (data.chance(0.7)) record['direction'] = direction;
-    record['source'] = source;
-    record['destination'] = destination;
-    record['start_time'] = isoWithOffset(startMs, offset);
-    record['end_time'] = isoWithOffset(startMs + (talk + 5) * 1000, offset);
-    record['duration_sec'] = talk;
-    record['disposition'] = disposition;
-    buffer += (data.chance(options.badRate) ? badLine(data, id, record) : JSON.stringify(record)) + '\n';
     if (buffer.length > 1 << 20) {
       if (!out.write(buffer)) await once(out, 'drain');
       buffer = '';
@@ -292,6 +268,50 @@ export async function generateSampleData(
   out.end(buffer);
   await once(out, 'finish');
   return { accountsFile, cdrsFile };
+}
+
+/** One good CDR of a random account. */
+function sampleRecord(
+  data: SampleData,
+  options: GenerateOptions,
+  accounts: readonly SampleAccount[],
+  pool: Readonly<Record<Bucket, readonly E164Party[]>>,
+  id: string,
+): Record<string, unknown> {
+  const account = data.pick(accounts);
+  const r = data.uniform();
+  let direction: 'internal' | 'inbound' | 'outbound';
+  let source: string;
+  let destination: string;
+  if (r < 0.08) {
+    direction = 'internal';
+    source = String(100 + Math.floor(data.uniform() * 400));
+    destination = String(100 + Math.floor(data.uniform() * 400));
+  } else if (r < 0.18) {
+    direction = 'inbound';
+    source = data.skewed(pool[data.pick(HOME_COUNTRIES)]).e164;
+    const tollFree = account.toll_free_numbers[0];
+    destination = tollFree !== undefined && data.chance(0.5) ? tollFree : data.pick(account.numbers);
+  } else {
+    direction = 'outbound';
+    source = data.pick(account.numbers);
+    const d = data.uniform();
+    const bucket: Bucket = d < 0.7 ? account.country : d < 0.8 ? data.pick(HOME_COUNTRIES) : 'INTL';
+    destination = data.dialled(data.skewed(pool[bucket]), account.country);
+  }
+  const startMs = options.startMs + Math.floor(data.uniform() * options.days * 86_400_000);
+  const talk = data.chance(0.12) ? 0 : Math.floor(-Math.log(1 - data.uniform()) * 180);
+  const disposition = talk === 0 ? data.pick(['no_answer', 'busy', 'answered'] as const) : 'answered';
+  const offset = data.pick(OFFSETS);
+  const record: Record<string, unknown> = { cdr_id: id, account_id: account.account_id };
+  if (data.chance(0.7)) record['direction'] = direction;
+  record['source'] = source;
+  record['destination'] = destination;
+  record['start_time'] = isoWithOffset(startMs, offset);
+  record['end_time'] = isoWithOffset(startMs + (talk + 5) * 1000, offset);
+  record['duration_sec'] = talk;
+  record['disposition'] = disposition;
+  return record;
 }
 
 function formatDay(ms: number): string {
