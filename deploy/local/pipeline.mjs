@@ -11,7 +11,9 @@
 // - `down` sends SIGTERM to exactly the instances `up` started and waits for them to exit (each drains:
 //   finishes its batch, commits, flushes); SIGKILL after 15 s.
 // - Every service reads its configuration from the environment; this script passes through the caller's
-//   environment (KAFKA_BROKERS, CLICKHOUSE_URL, TOPIC_*, RATE_TABLES_DIR, …) and sets HTTP_PORT per instance.
+//   environment (KAFKA_BROKERS, CLICKHOUSE_URL, TOPIC_*, RATE_TABLES_DIR, …) and sets HTTP_PORT per instance
+//   (from PIPELINE_BASE_PORT, default 9471) and, when PIPELINE_GROUP_PREFIX is set, CONSUMER_GROUP per
+//   service as <prefix>-<service>.
 // Uses only Node's standard library.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -118,7 +120,15 @@ async function up() {
       cwd: repoRoot,
       detached: true,
       stdio: ['ignore', out, out],
-      env: { ...process.env, HTTP_PORT: String(instance.port), INSTANCE_ID: instance.name },
+      env: {
+        ...process.env,
+        HTTP_PORT: String(instance.port),
+        INSTANCE_ID: instance.name,
+        // Separate pipelines on one broker (e.g. the benchmark) need their own consumer groups.
+        ...(process.env.PIPELINE_GROUP_PREFIX
+          ? { CONSUMER_GROUP: `${process.env.PIPELINE_GROUP_PREFIX}-${instance.service}` }
+          : {}),
+      },
     });
     fs.closeSync(out);
     fs.writeFileSync(path.join(runDir, `${instance.name}.pid`), `${child.pid}\n`);

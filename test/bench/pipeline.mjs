@@ -1,0 +1,242 @@
+// Pipeline throughput benchmark (prints figures; not a test): everything co-located on this machine —
+// Kafka, ClickHouse and the three services — 1M CDRs from publish to queryable in ClickHouse.
+//
+//   node test/bench/pipeline.mjs [--count N] [--rating-instances N] [--keep]
+//
+// Runs a private pipeline (own topics, consumer groups, ClickHouse database, ports and state folder) so it
+// never disturbs a running one. Reports:
+// - sustained throughput: CDRs accounted for (rated + dead-lettered, before deduplication) per second,
+//   between the first publish and the moment the last CDR became queryable, and the steady-state rate
+//   between 10 % and 90 % landed;
+// - latency from publish to queryable, p50 and p99: both the published count (sum of the raw topic's
+//   high watermarks) and the landed count (rows in rated_calls + rejected_cdrs) are sampled every 100 ms;
+//   the n-th CDR is taken as published when the published count first reached n and queryable when the
+//   landed count first reached n (partitions interleave, so this is an estimate with 100 ms resolution);
+// - CPU share of each process (Kafka, ClickHouse, each service, the publisher), from /proc/<pid>/stat.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClickhouse, sql } from '../../packages/clickhouse/dist/index.js';
+import { createKafka } from '../../packages/kafka/dist/index.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const count = Number(arg('count', '1000000'));
+const ratingInstances = Number(arg('rating-instances', '1'));
+const keep = process.argv.includes('--keep');
+const benchDir = join(root, '.local', 'bench', 'pipeline');
+const dataDir = join(benchDir, `data-${count}`);
+const stateDir = join(benchDir, 'state');
+const stackState = process.env.CDRATE_STATE_DIR || join(root, '.local');
+const id = `bench_${Date.now().toString(36)}`;
+const topics = {
+  raw: `${id}.raw`,
+  normalized: `${id}.normalized`,
+  rated: `${id}.rated`,
+  dlq: `${id}.dlq`,
+  accounts: `${id}.accounts`,
+};
+const brokers = process.env.KAFKA_BROKERS || '127.0.0.1:9092';
+const env = {
+  ...process.env,
+  CDRATE_STATE_DIR: stateDir,
+  PIPELINE_BASE_PORT: '19471',
+  PIPELINE_GROUP_PREFIX: id,
+  RATING_INSTANCES: String(ratingInstances),
+  KAFKA_BROKERS: brokers,
+  CLICKHOUSE_DATABASE: id,
+  TOPIC_RAW: topics.raw,
+  TOPIC_NORMALIZED: topics.normalized,
+  TOPIC_RATED: topics.rated,
+  TOPIC_DLQ: topics.dlq,
+  TOPIC_ACCOUNTS: topics.accounts,
+  LOG_LEVEL: 'warn',
+};
+const log = (message) => process.stderr.write(`bench: ${message}\n`);
+const cdr = (args, options = {}) =>
+  execFileSync(process.execPath, [join(root, 'packages', 'cli', 'dist', 'main.js'), ...args], {
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    ...options,
+  });
+
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
+}
+const pidOf = (dir, name) => {
+  try {
+    return Number(readFileSync(join(dir, 'run', `${name}.pid`), 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+};
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+execFileSync(process.execPath, [join(root, 'deploy', 'local', 'stack.mjs'), 'up'], { stdio: 'inherit' });
+if (!existsSync(join(dataDir, 'cdrs.jsonl'))) {
+  log(`generating ${count} CDRs into ${dataDir}`);
+  cdr([
+    'generate',
+    '--out-dir',
+    dataDir,
+    '--count',
+    String(count),
+    '--bad-rate',
+    '0.001',
+    '--duplicate-rate',
+    '0.001',
+    '--seed',
+    '7',
+  ]);
+}
+rmSync(stateDir, { recursive: true, force: true });
+mkdirSync(stateDir, { recursive: true });
+
+cdr([
+  'accounts',
+  'load',
+  '--file',
+  join(dataDir, 'accounts.jsonl'),
+  '--topic',
+  topics.accounts,
+  '--brokers',
+  brokers,
+]);
+execFileSync(process.execPath, [join(root, 'deploy', 'local', 'pipeline.mjs'), 'up'], {
+  env,
+  stdio: 'inherit',
+});
+
+const kafka = createKafka({ brokers: brokers.split(','), clientId: `${id}-bench` });
+const admin = await kafka.connectAdmin();
+const clickhouse = createClickhouse({ url: process.env.CLICKHOUSE_URL || 'http://127.0.0.1:8123' });
+const ratedTable = sql.identifier(`${id}.rated_calls`);
+const rejectedTable = sql.identifier(`${id}.rejected_cdrs`);
+
+const processes = {
+  kafka: pidOf(stackState, 'kafka'),
+  clickhouse: pidOf(stackState, 'clickhouse'),
+  ingest: pidOf(stateDir, 'ingest'),
+  aggregation: pidOf(stateDir, 'aggregation'),
+};
+for (let i = 1; i <= ratingInstances; i += 1) {
+  processes[ratingInstances === 1 ? 'rating' : `rating-${i}`] = pidOf(
+    stateDir,
+    ratingInstances === 1 ? 'rating' : `rating-${i}`,
+  );
+}
+
+async function publishedCount() {
+  const offsets = await admin.fetchTopicOffsets(topics.raw);
+  return offsets.reduce((sum, p) => sum + Number(p.high), 0);
+}
+async function landedCount() {
+  const [rated] = await clickhouse.query(sql`SELECT toString(count()) AS n FROM ${ratedTable}`);
+  const [rejected] = await clickhouse.query(sql`SELECT toString(count()) AS n FROM ${rejectedTable}`);
+  return Number(rated.n) + Number(rejected.n);
+}
+
+log(`publishing ${count} CDRs to ${topics.raw}`);
+const cpuBefore = Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, cpuSeconds(pid)]));
+const t0 = performance.now();
+const publisher = spawn(
+  process.execPath,
+  [
+    join(root, 'packages', 'cli', 'dist', 'main.js'),
+    'publish',
+    '--file',
+    join(dataDir, 'cdrs.jsonl'),
+    '--topic',
+    topics.raw,
+    '--brokers',
+    brokers,
+  ],
+  { env, stdio: ['ignore', 'ignore', 'inherit'] },
+);
+let publisherCpu = 0;
+const publisherDone = new Promise((resolve) => publisher.once('exit', resolve));
+const samples = []; // [seconds since t0, published, landed]
+let landed = 0;
+const deadline = t0 + 30 * 60_000;
+// Settled: at least 99.5 % landed (the rest are resends dropped by ingest) and nothing new for 3 s.
+const settled = () => landed >= count * 0.995 && samples.length > 30 && samples.at(-31)[2] === landed;
+while (!settled()) {
+  const cpu = cpuSeconds(publisher.pid);
+  if (cpu !== undefined) publisherCpu = cpu;
+  const [published, nowLanded] = await Promise.all([publishedCount(), landedCount().catch(() => landed)]);
+  landed = nowLanded;
+  samples.push([(performance.now() - t0) / 1000, published, landed]);
+  if (samples.length % 50 === 0)
+    log(`${samples.at(-1)[0].toFixed(1)} s: published ${published}, landed ${landed}`);
+  if (performance.now() > deadline) throw new Error('benchmark did not settle within 30 minutes');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+}
+await publisherDone;
+const wall = samples.find((s) => s[2] >= landed)[0]; // when the last CDR became queryable
+const cpuAfter = Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, cpuSeconds(pid)]));
+
+const firstAt = (column, n) => samples.find((s) => s[column] >= n)?.[0];
+const latencies = [];
+for (
+  let n = Math.max(1, Math.floor(landed / 1000));
+  n <= landed;
+  n += Math.max(1, Math.floor(landed / 1000))
+) {
+  const published = firstAt(1, n);
+  const queryable = firstAt(2, n);
+  if (published !== undefined && queryable !== undefined) latencies.push(queryable - published);
+}
+latencies.sort((a, b) => a - b);
+const at10 = firstAt(2, landed * 0.1);
+const at90 = firstAt(2, landed * 0.9);
+const cpuShare = {};
+for (const name of Object.keys(processes)) {
+  const used =
+    cpuAfter[name] !== undefined && cpuBefore[name] !== undefined
+      ? cpuAfter[name] - cpuBefore[name]
+      : undefined;
+  cpuShare[name] = used === undefined ? null : +(used / wall).toFixed(2);
+}
+cpuShare.publisher = +(publisherCpu / wall).toFixed(2);
+
+const result = {
+  benchmark: 'pipeline publish → queryable',
+  cdrs: count,
+  landedRows: landed,
+  ratingInstances,
+  seconds: +wall.toFixed(1),
+  cdrsPerSecond: Math.round(landed / wall),
+  steadyCdrsPerSecond: Math.round((landed * 0.8) / (at90 - at10)),
+  latencySeconds: { p50: +percentile(latencies, 50).toFixed(2), p99: +percentile(latencies, 99).toFixed(2) },
+  cpuCoresUsed: cpuShare,
+  machine: {
+    cpus: cpus().length,
+    model: cpus()[0]?.model,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    loadavg: loadavg().map((l) => +l.toFixed(2)),
+  },
+};
+console.log(JSON.stringify(result, null, 2));
+
+await admin.disconnect();
+if (!keep) {
+  execFileSync(process.execPath, [join(root, 'deploy', 'local', 'pipeline.mjs'), 'down'], {
+    env,
+    stdio: 'inherit',
+  });
+  await clickhouse.command(sql`DROP DATABASE IF EXISTS ${sql.identifier(id)}`);
+  const cleanup = await kafka.connectAdmin();
+  await cleanup.deleteTopics(Object.values(topics));
+  await cleanup.disconnect();
+}
+await clickhouse.close();
