@@ -13,5 +13,4 @@ export {
 } from './io/formats.js';
 export { readLines, type LinesHandler } from './io/line-reader.js';
 export { BatchedWriter } from './io/output.js';
-export { loadTariffDirectory } from './io/tariff-dir.js';
 export { RatingRun, type RecordOutcome, type RunCounts } from './pipeline.js';

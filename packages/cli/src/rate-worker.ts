@@ -7,9 +7,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { REJECT_CODES, type RejectCode } from '@cdrate/rating-core';
 import { createNormaliser } from '@cdrate/numbering';
+import { loadTariffDirectory } from '@cdrate/tariff-files';
 import { loadAccounts } from './io/accounts.js';
 import { ratedCsvLine, ratedJsonLine } from './io/formats.js';
-import { loadTariffDirectory } from './io/tariff-dir.js';
 import { LineProcessor, RatingRun, type RecordSink } from './pipeline.js';
 import type { ChunkMessage, ChunkResult, WorkerInit } from './parallel.js';
 

@@ -1,6 +1,6 @@
-/** Loading the tariff folder at start (reusing the CLI's reader), with every problem as `file:line: reason`. */
+/** Loading the tariff folder at start (`@cdrate/tariff-files`, the reader `cdr rate` uses too), with every problem as `file:line: reason`. */
 import { resolve } from 'node:path';
-import { loadTariffDirectory } from '@cdrate/cli';
+import { loadTariffDirectory } from '@cdrate/tariff-files';
 import type { Tariff } from '@cdrate/rating-core';
 
 /** Result of {@link loadTariff}. */

@@ -9,13 +9,13 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { REJECT_CODES, type RejectCode } from '@cdrate/rating-core';
 import { createNormaliser, DEFAULT_CACHE_SIZE } from '@cdrate/numbering';
+import { loadTariffDirectory } from '@cdrate/tariff-files';
 import { EXIT_OK, EXIT_REJECTS, EXIT_USAGE, UsageError, type CliIo, type Command } from '../command.js';
 import { DEFAULT_DEDUP_WINDOW } from '../dedup.js';
 import { loadAccounts } from '../io/accounts.js';
 import { RATED_CSV_HEADER, ratedCsvLine, ratedJsonLine, type OutputFormat } from '../io/formats.js';
 import { readLines } from '../io/line-reader.js';
 import { BatchedWriter } from '../io/output.js';
-import { loadTariffDirectory } from '../io/tariff-dir.js';
 import { rateWithWorkers, startWorkers, type ParallelRun } from '../parallel.js';
 import { LineProcessor, RatingRun, type InputFormat, type RecordSink } from '../pipeline.js';
 
