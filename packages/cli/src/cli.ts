@@ -3,11 +3,25 @@
  * {@link Command}, added to {@link COMMANDS}.
  */
 import { EXIT_OK, EXIT_USAGE, type CliIo, type Command } from './command.js';
+import { accountsLoadCommand } from './commands/accounts-load.js';
+import { dlqReplayCommand } from './commands/dlq-replay.js';
+import { exportRatedCommand } from './commands/export-rated.js';
 import { generateCommand } from './commands/generate.js';
+import { publishCommand } from './commands/publish.js';
 import { rateCommand } from './commands/rate.js';
 
-/** Every subcommand, in `--help` order. */
-export const COMMANDS: readonly Command[] = [rateCommand, generateCommand];
+/**
+ * Every subcommand, in `--help` order. The pipeline commands take their connection defaults from the
+ * environment (`KAFKA_BROKERS`, `TOPIC_*`, `CLICKHOUSE_*`), read here, at the entry.
+ */
+export const COMMANDS: readonly Command[] = [
+  rateCommand,
+  generateCommand,
+  accountsLoadCommand(process.env),
+  publishCommand(process.env),
+  dlqReplayCommand(process.env),
+  exportRatedCommand(process.env),
+];
 
 function overview(commands: readonly Command[]): string {
   const width = Math.max(...commands.map((c) => c.name.join(' ').length));

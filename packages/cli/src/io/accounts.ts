@@ -13,8 +13,26 @@ export type AccountsResult =
   | { readonly kind: 'loaded'; readonly accounts: ReadonlyMap<string, Account> }
   | { readonly kind: 'invalid'; readonly errors: readonly AccountsError[] };
 
+/** Every valid account of a file and every bad line, from {@link readAccountsFile}. */
+export interface AccountsFile {
+  /** Valid accounts by id, numbers normalised to E.164, in file order. */
+  readonly accounts: ReadonlyMap<string, Account>;
+  /** Bad lines (not JSON, invalid fields, unreadable numbers, an id seen on an earlier line), in order. */
+  readonly errors: readonly AccountsError[];
+}
+
 /** Reads every line of `path`; blank lines are skipped; any bad line or repeated id fails the load. */
 export async function loadAccounts(path: string, normaliser: Normaliser): Promise<AccountsResult> {
+  const { accounts, errors } = await readAccountsFile(path, normaliser);
+  return errors.length > 0 ? { kind: 'invalid', errors } : { kind: 'loaded', accounts };
+}
+
+/**
+ * Reads every line of `path` and keeps the valid accounts alongside the bad lines (`cdr accounts load`
+ * publishes the valid ones). Blank lines are skipped; a repeated `account_id` is an error on the later
+ * line and the first one is kept. Rejects when the file cannot be read.
+ */
+export async function readAccountsFile(path: string, normaliser: Normaliser): Promise<AccountsFile> {
   const accounts = new Map<string, Account>();
   const lines = new Map<string, number>();
   const errors: AccountsError[] = [];
@@ -49,5 +67,5 @@ export async function loadAccounts(path: string, normaliser: Normaliser): Promis
       accounts.set(id, result.account);
     });
   });
-  return errors.length > 0 ? { kind: 'invalid', errors } : { kind: 'loaded', accounts };
+  return { accounts, errors };
 }
