@@ -18,7 +18,8 @@ async function cdr(args: readonly string[]): Promise<{ code: number; stderr: str
 
 describe('cdr generate', () => {
   it('writes the same files for the same seed and different ones for another seed', async () => {
-    const [a, b, c] = [1, 2, 3].map(() => mkdtempSync(join(tmpdir(), 'cdr-generate-')));
+    const fresh = (): string => mkdtempSync(join(tmpdir(), 'cdr-generate-'));
+    const [a, b, c] = [fresh(), fresh(), fresh()];
     for (const [dir, seed] of [
       [a, '7'],
       [b, '7'],
@@ -37,15 +38,11 @@ describe('cdr generate', () => {
       ]);
       expect(run.code).toBe(0);
     }
-    const read = (dir: string | undefined): string => readFileSync(join(dir ?? '', 'cdrs.jsonl'), 'utf8');
+    const read = (dir: string): string => readFileSync(join(dir, 'cdrs.jsonl'), 'utf8');
     expect(read(a)).toBe(read(b));
     expect(read(a)).not.toBe(read(c));
     expect(read(a).trimEnd().split('\n')).toHaveLength(500);
-    expect(
-      readFileSync(join(a ?? '', 'accounts.jsonl'), 'utf8')
-        .trimEnd()
-        .split('\n'),
-    ).toHaveLength(50);
+    expect(readFileSync(join(a, 'accounts.jsonl'), 'utf8').trimEnd().split('\n')).toHaveLength(50);
   });
 
   it('makes bad records that cdr rate rejects, and resends that it counts as duplicates', async () => {
