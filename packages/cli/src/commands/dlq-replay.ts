@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import type { ConsumedBatch, KafkaClient, OutgoingMessage } from '@cdrate/kafka';
+import { MS_PER_DAY, parseIsoDate, parseIsoInstant } from '@cdrate/rating-core';
 import type * as SchemasModule from '@cdrate/schemas';
 import type { DlqRecord, Stage } from '@cdrate/schemas';
 import { EXIT_OK, EXIT_REJECTS, EXIT_USAGE, UsageError, type CliIo, type Command } from '../command.js';
@@ -118,14 +119,11 @@ export interface ReplayOptions {
   readonly brokers: readonly string[];
 }
 
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/;
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-/** `--since` as epoch ms. @throws UsageError */
+/** `--since` as epoch ms: the rating core's strict ISO 8601 readers (real dates, an offset required). */
 export function parseSince(text: string): number {
-  const value = ISO_DATE.test(text) ? `${text}T00:00:00Z` : text;
-  const ms = ISO_INSTANT.test(value) ? Date.parse(value) : NaN;
-  if (!Number.isFinite(ms))
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(text) ? parseIsoDate(text) : undefined;
+  const ms = day !== undefined ? day * MS_PER_DAY : parseIsoInstant(text);
+  if (ms === undefined)
     throw new UsageError(`--since must be ISO 8601 with Z or an offset, or YYYY-MM-DD, got "${text}"`);
   return ms;
 }
