@@ -18,6 +18,7 @@ import {
   KAFKA_HELP,
   KAFKA_OPTIONS,
   kafkaLogSink,
+  lineStart,
   usageErrors,
   positiveIntegerOption,
   Progress,
@@ -339,7 +340,7 @@ async function consumeToEnd(
         if (summary.unreadable <= 20) {
           const why = decoded === undefined ? 'null value' : `${decoded.code}: ${decoded.message}`;
           io.stderr.write(
-            `\r\x1b[K${LABEL}: ${batch.topic}/${batch.partition}@${message.offset} is not a DLQ record (${why}); skipped\n`,
+            `${lineStart(io)}${LABEL}: ${batch.topic}/${batch.partition}@${message.offset} is not a DLQ record (${why}); skipped\n`,
           );
         }
         continue;

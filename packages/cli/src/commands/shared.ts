@@ -186,7 +186,7 @@ export function defineCommand<T>(spec: {
         return await spec.execute(options, io);
       } catch (error) {
         if (error instanceof InfraError) {
-          io.stderr.write(`\r\x1b[K${label}: ${describeInfraError(error)}\n`);
+          io.stderr.write(`${lineStart(io)}${label}: ${describeInfraError(error)}\n`);
           return EXIT_FAILURE;
         }
         throw error;
@@ -207,8 +207,13 @@ export function describeInfraError(error: InfraError): string {
  */
 export function kafkaLogSink(io: CliIo, label: string): (entry: LogEntry) => void {
   return (entry) => {
-    if (entry.level === 'error') io.stderr.write(`\r\x1b[K${label}: kafka: ${entry.message}\n`);
+    if (entry.level === 'error') io.stderr.write(`${lineStart(io)}${label}: kafka: ${entry.message}\n`);
   };
+}
+
+/** Erases a progress line before a message on a terminal; nothing when standard error is not one. */
+export function lineStart(io: CliIo): string {
+  return io.stderr.isTTY === true ? '\r\x1b[K' : '';
 }
 
 /** Thousands with commas, as in the other summaries. */
