@@ -168,7 +168,7 @@ describe('connection defaults', () => {
     );
     expect(options).toMatchObject({
       topic: 'env.dlq',
-      group: 'cdrate-dlq-replay',
+      group: expect.stringMatching(/^cdrate-dlq-replay-[0-9a-f]{12}$/),
       to: undefined,
       dryRun: false,
       fromBeginning: false,
@@ -179,6 +179,20 @@ describe('connection defaults', () => {
     expect(options.filter.stage).toBe('rating');
     expect([...options.filter.cdrIds]).toEqual(['c1']);
     expect(options.filter.sinceMs).toBe(Date.UTC(2026, 0, 2));
+  });
+
+  it('dlq replay: each selection remembers its own position unless --group is given', () => {
+    const group = (args: string[]): string => {
+      const options = parseReplayArgs(args, {});
+      if (options === 'help') throw new Error('unexpected');
+      return options.group;
+    };
+    expect(group([])).toBe('cdrate-dlq-replay');
+    expect(group(['--code', 'A', '--code', 'B'])).toBe(group(['--code', 'B', '--code', 'A']));
+    expect(group(['--code', 'A'])).not.toBe(group(['--code', 'B']));
+    expect(group(['--code', 'A'])).not.toBe(group(['--code', 'A', '--stage', 'rating']));
+    expect(group(['--code', 'A', '--group', 'mine'])).toBe('mine');
+    expect(() => group(['--group', 'bad group'])).toThrow(/--group/);
   });
 });
 

@@ -3,7 +3,7 @@
  * cdr_id and time, and sends each one's original message bytes back into the pipeline.
  */
 import { parseArgs } from 'node:util';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { ConsumedBatch, KafkaClient, OutgoingMessage } from '@cdrate/kafka';
 import { MS_PER_DAY, parseIsoDate, parseIsoInstant } from '@cdrate/rating-core';
 import type * as SchemasModule from '@cdrate/schemas';
@@ -28,7 +28,10 @@ import {
 } from './shared.js';
 
 const LABEL = 'cdr dlq replay';
-/** Default consumer group whose committed offsets remember what was replayed. */
+/**
+ * Consumer group remembering what a replay without filters has read; with filters the default group is
+ * this plus a hash of the filters ({@link defaultReplayGroup}).
+ */
 export const DEFAULT_REPLAY_GROUP = 'cdrate-dlq-replay';
 const STAGES: readonly Stage[] = ['ingest', 'rating', 'aggregation'];
 /** First byte of a framed Avro value (docs/schemas.md). */
@@ -60,10 +63,12 @@ Replaying is safe to repeat: the pipeline deduplicates by (account_id, cdr_id) â
 ClickHouse's rated_calls always (the latest rating_version wins) â€” and a record that fails again is
 dead-lettered again with a new origin.
 
-What was replayed is remembered: records are read in the consumer group --group and its offsets are
-committed after each batch's replays are acknowledged, so the next run starts after the last record read
-(matched or not). --from-beginning reads the whole topic again with a throwaway group and leaves --group
-where it was. --dry-run sends and commits nothing.
+What was replayed is remembered: records are read in a consumer group whose offsets are committed after
+each batch's replays are acknowledged, so the next run with the same filters starts after the last
+record read. The default group is ${DEFAULT_REPLAY_GROUP} without filters and
+${DEFAULT_REPLAY_GROUP}-<hash of the filters> with them: each selection remembers its own position, and
+a record one selection skipped is still there for another. --from-beginning reads the whole topic again
+with a throwaway group and leaves the group where it was. --dry-run sends and commits nothing.
 
 Options:
   --code <code>         Only this error_code (repeat for several), e.g. NO_RATE, UNKNOWN_ACCOUNT.
@@ -77,7 +82,7 @@ Options:
   --from-beginning      Read the whole topic, not only what --group has not read yet.
   --to <topic>          Send every selected record to this topic instead of its origin topic.
   --topic <topic>       Dead-letter topic (default: $TOPIC_DLQ, else cdr.dlq).
-  --group <group>       Consumer group remembering the position (default ${DEFAULT_REPLAY_GROUP}).
+  --group <group>       Consumer group remembering the position (default: see above).
   --idle-timeout <s>    Give up when nothing arrives for this long before the end is reached
                         (default 30; e.g. another replay holds the partitions).
 ${KAFKA_HELP}
@@ -162,16 +167,17 @@ export function parseReplayArgs(args: readonly string[], env: CommandEnv): Repla
     throw new UsageError(`--stage must be ingest, rating or aggregation, got "${stage}"`);
   const cdrIds = values['cdr-id'] ?? [];
   if (cdrIds.some((id) => id === '')) throw new UsageError('--cdr-id must not be empty');
-  const group = values.group ?? DEFAULT_REPLAY_GROUP;
+  const filter: ReplayFilter = {
+    codes: new Set(codes),
+    stage: stage as Stage | undefined,
+    cdrIds: new Set(cdrIds),
+    sinceMs: values.since === undefined ? undefined : parseSince(values.since),
+  };
+  const group = values.group ?? defaultReplayGroup(filter);
   if (!/^[A-Za-z0-9._-]{1,200}$/.test(group))
     throw new UsageError(`--group must be 1-200 characters of [A-Za-z0-9._-], got "${group}"`);
   return {
-    filter: {
-      codes: new Set(codes),
-      stage: stage as Stage | undefined,
-      cdrIds: new Set(cdrIds),
-      sinceMs: values.since === undefined ? undefined : parseSince(values.since),
-    },
+    filter,
     dryRun: values['dry-run'] === true,
     fromBeginning: values['from-beginning'] === true,
     to: values.to === undefined ? undefined : topicOption(values.to, {}, '', '', '--to'),
@@ -180,6 +186,27 @@ export function parseReplayArgs(args: readonly string[], env: CommandEnv): Repla
     idleTimeoutMs: positiveIntegerOption(values['idle-timeout'], 'idle-timeout', 30) * 1000,
     brokers: brokersOption(values.brokers, env),
   };
+}
+
+/**
+ * The consumer group of a selection: {@link DEFAULT_REPLAY_GROUP} without filters, else that plus the
+ * first 12 hex digits of a SHA-256 of the filters in a canonical form (sorted codes and ids), so that the
+ * same filters, in any order, share a position.
+ */
+export function defaultReplayGroup(filter: ReplayFilter): string {
+  const empty =
+    filter.codes.size === 0 &&
+    filter.stage === undefined &&
+    filter.cdrIds.size === 0 &&
+    filter.sinceMs === undefined;
+  if (empty) return DEFAULT_REPLAY_GROUP;
+  const canonical = JSON.stringify([
+    [...filter.codes].sort(),
+    filter.stage ?? null,
+    [...filter.cdrIds].sort(),
+    filter.sinceMs ?? null,
+  ]);
+  return `${DEFAULT_REPLAY_GROUP}-${createHash('sha256').update(canonical).digest('hex').slice(0, 12)}`;
 }
 
 /** True when `record` passes every filter that is set. */
