@@ -2,7 +2,6 @@
 export { COMMANDS, runCli } from './cli.js';
 export { EXIT_OK, EXIT_REJECTS, EXIT_USAGE, UsageError, type CliIo, type Command } from './command.js';
 export { rateCommand, rateFiles, type RateFilesOptions, type RateSummary } from './commands/rate.js';
-export { DedupWindow, DEFAULT_DEDUP_WINDOW } from './dedup.js';
 export { loadAccounts, type AccountsError, type AccountsResult } from './io/accounts.js';
 export {
   RATED_COLUMNS,

@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { parseCsvLine, REJECT_CODES, type RejectCode } from '@cdrate/rating-core';
 import { UsageError } from './command.js';
-import { DedupWindow } from './dedup.js';
+import { DedupWindow } from '@cdrate/rating-core';
 import type { OutputFormat } from './io/formats.js';
 import type { BatchedWriter } from './io/output.js';
 import type { InputFormat, RunCounts } from './pipeline.js';

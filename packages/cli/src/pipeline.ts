@@ -13,7 +13,7 @@ import {
 } from '@cdrate/rating-core';
 import { normaliseCdr, type Normaliser } from '@cdrate/numbering';
 import { UsageError } from './command.js';
-import { DedupWindow } from './dedup.js';
+import { DedupWindow } from '@cdrate/rating-core';
 import type { RejectLine } from './io/formats.js';
 
 /** What happened to one record. */

@@ -1,6 +1,6 @@
 // The streaming line reader and the duplicate window.
 import { Readable } from 'node:stream';
-import { DedupWindow, readLines } from '@cdrate/cli';
+import { readLines } from '@cdrate/cli';
 
 async function collect(chunks: readonly string[]): Promise<string[]> {
   const out: string[] = [];
@@ -23,15 +23,5 @@ describe('readLines', () => {
       (lines) => void out.push(...lines),
     );
     expect(out).toEqual(['São Paulo']);
-  });
-});
-
-describe('DedupWindow', () => {
-  it('remembers at least the last window ids', () => {
-    const window = new DedupWindow(10);
-    for (let i = 0; i < 25; i++) window.add(`id-${i}`);
-    for (let i = 15; i < 25; i++) expect(window.has(`id-${i}`)).toBe(true);
-    expect(window.has('id-0')).toBe(false);
-    expect(window.has('never')).toBe(false);
   });
 });

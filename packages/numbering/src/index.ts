@@ -12,4 +12,3 @@ export {
   type NormaliserStats,
 } from './normaliser.js';
 export { normaliseAccount, normaliseCdr, type AccountResult } from './edge.js';
-export { hashString, StringTable } from './string-table.js';

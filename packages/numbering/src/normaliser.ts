@@ -10,7 +10,7 @@ import {
   type NumberType as LibType,
 } from 'libphonenumber-js/max';
 import type { NumberType, PartyNumber } from '@cdrate/rating-core';
-import { StringTable } from './string-table.js';
+import { StringTable } from '@cdrate/rating-core';
 
 /** Longest digit string without `+` that is read as an extension rather than a phone number. */
 export const MAX_EXTENSION_DIGITS = 6;

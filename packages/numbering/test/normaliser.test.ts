@@ -1,12 +1,6 @@
 // Normalisation of real numbers of the US, Canada, the UK, Brazil and Puerto Rico in the forms
 // switches send them.
-import {
-  createNormaliser,
-  normaliseAccount,
-  normaliseCdr,
-  normaliseNumber,
-  StringTable,
-} from '@cdrate/numbering';
+import { createNormaliser, normaliseAccount, normaliseCdr, normaliseNumber } from '@cdrate/numbering';
 import { decodeAccount, decodeCdr, type AccountRecord, type DecodedCdr } from '@cdrate/rating-core';
 
 const cases: readonly (readonly [string, string, string, string, string])[] = [
@@ -137,16 +131,5 @@ describe('normaliseCdr and normaliseAccount', () => {
       source: { kind: 'unparsed', raw: 'anonymous' },
       destination: { e164: '+442079460958' },
     });
-  });
-});
-
-describe('StringTable', () => {
-  it('finds what it holds and refuses to grow past its capacity', () => {
-    const table = new StringTable<number>(100);
-    for (let i = 0; i < 100; i++) expect(table.add(`key-${i}`, i)).toBe(true);
-    expect(table.full).toBe(true);
-    expect(table.add('one more', 1)).toBe(false);
-    for (let i = 0; i < 100; i++) expect(table.get(`key-${i}`)).toBe(i);
-    expect(table.get('key-100')).toBeUndefined();
   });
 });

@@ -7,7 +7,7 @@ import {
   startAccountDirectory,
   type AccountDirectory,
 } from '@cdrate/account-directory';
-import { DedupWindow } from '@cdrate/cli';
+import { DedupWindow } from '@cdrate/rating-core';
 import { InfraError } from '@cdrate/errors';
 import {
   createKafka,

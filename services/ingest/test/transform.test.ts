@@ -1,7 +1,6 @@
-import { DedupWindow } from '@cdrate/cli';
 import type { ConsumedMessage } from '@cdrate/kafka';
 import { createNormaliser } from '@cdrate/numbering';
-import { parseIsoDate, type Account } from '@cdrate/rating-core';
+import { DedupWindow, parseIsoDate, type Account } from '@cdrate/rating-core';
 import {
   decodeDlqRecord,
   decodeNormalizedCdr,

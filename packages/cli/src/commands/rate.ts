@@ -11,7 +11,7 @@ import { REJECT_CODES, type RejectCode } from '@cdrate/rating-core';
 import { createNormaliser, DEFAULT_CACHE_SIZE } from '@cdrate/numbering';
 import { loadTariffDirectory } from '@cdrate/tariff-files';
 import { EXIT_OK, EXIT_REJECTS, EXIT_USAGE, UsageError, type CliIo, type Command } from '../command.js';
-import { DEFAULT_DEDUP_WINDOW } from '../dedup.js';
+import { DEFAULT_DEDUP_WINDOW } from '@cdrate/rating-core';
 import { loadAccounts } from '../io/accounts.js';
 import { RATED_CSV_HEADER, ratedCsvLine, ratedJsonLine, type OutputFormat } from '../io/formats.js';
 import { readLines } from '../io/line-reader.js';

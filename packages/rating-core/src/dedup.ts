@@ -4,7 +4,7 @@
  * remembered in between, and may be detected up to `2 × window` ids later. Memory is at most about
  * 2 × window × (id string + 24 bytes).
  */
-import { StringTable } from '@cdrate/numbering';
+import { StringTable } from './string-table.js';
 
 export const DEFAULT_DEDUP_WINDOW = 2_000_000;
 
