@@ -102,12 +102,30 @@ export function decodeCdr(record: unknown): DecodeResult {
     }
     if (durationSec < 0)
       return reject('NEGATIVE_DURATION', `duration_sec ${String(durationSec)} is negative`);
+    const millis = durationMs(durationSec);
+    if (millis === undefined) return reject('BAD_FIELD', `duration_sec ${String(durationSec)} is too large`);
+    durationSec = millis / 1000;
   }
 
   return {
     kind: 'decoded',
     cdr: { cdrId, accountId, direction, source, destination, startMs, endMs, durationSec, disposition },
   };
+}
+
+/**
+ * Talk time in whole milliseconds from seconds: `× 1000`, where a product within a few ulps of an integer
+ * is that integer (binary floating point noise: `0.29 × 1000 = 290.00000000000006`) and a real
+ * sub-millisecond fraction is rounded up. Talk time is kept to the millisecond everywhere (the pipeline
+ * carries `duration_ms`); rounding up never changes billable time, since billing rounds up to whole
+ * seconds first and `ceil(ms / 1000) = ceil(seconds)`. `undefined` when the result is not a safe integer.
+ */
+export function durationMs(durationSec: number): number | undefined {
+  const scaled = durationSec * 1000;
+  const nearest = Math.round(scaled);
+  const ms =
+    Math.abs(scaled - nearest) <= Number.EPSILON * 4 * Math.max(1, scaled) ? nearest : Math.ceil(scaled);
+  return Number.isSafeInteger(ms) && ms >= 0 ? ms : undefined;
 }
 
 function missing(record: Record<string, unknown>, name: string): Rejection {

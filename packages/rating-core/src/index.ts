@@ -15,6 +15,7 @@ export {
   decodeAccount,
   decodeCdr,
   DEFAULT_CURRENCY,
+  durationMs,
   DEFAULT_OVERAGE_RATE,
   type AccountDecodeResult,
   type DecodeResult,

@@ -1,5 +1,5 @@
 // Field decoding of CDR and account records, and the reject codes it produces.
-import { decodeAccount, decodeCdr, REJECT_CODES, type DecodeResult } from '@cdrate/rating-core';
+import { decodeAccount, decodeCdr, durationMs, REJECT_CODES, type DecodeResult } from '@cdrate/rating-core';
 
 const GOOD = {
   cdr_id: 'c1',
@@ -150,6 +150,51 @@ describe('decodeAccount', () => {
     });
     expect(decodeAccount({ ...ACCOUNT, currency: 'dollar' })).toMatchObject({
       message: expect.stringContaining('currency'),
+    });
+  });
+});
+
+describe('talk time is kept to the millisecond (durationMs)', () => {
+  it.each([
+    [62.5, 62_500],
+    [0.29, 290],
+    [1.005, 1005],
+    [0, 0],
+    [3600, 3_600_000],
+    [60.0000001, 60_001],
+    [0.0001, 1],
+  ])('%p s is %p ms', (seconds, ms) => {
+    expect(durationMs(seconds)).toBe(ms);
+  });
+
+  it('keeps ceil(ms / 1000) equal to ceil(seconds), so billable time never changes', () => {
+    for (let i = 0; i < 5000; i++) {
+      const seconds = Math.round(Math.random() * 1e7) / 1e4;
+      expect(Math.ceil(durationMs(seconds)! / 1000)).toBe(Math.ceil(seconds));
+    }
+  });
+
+  it('is undefined beyond safe integers', () => {
+    expect(durationMs(1e300)).toBeUndefined();
+  });
+});
+
+describe('decodeCdr keeps talk time to the millisecond', () => {
+  it.each([
+    [62.5, 62.5],
+    ['62.5', 62.5],
+    [0.29, 0.29],
+    // 62.0004 s has a sub-millisecond part: rounded up to 62.001 s (billable time is the same: 63 s).
+    [62.0004, 62.001],
+  ])('duration_sec %p decodes as %p s', (given, expected) => {
+    const result = decodeCdr({ ...GOOD, duration_sec: given });
+    expect(result.kind === 'decoded' ? result.cdr.durationSec : result).toBe(expected);
+  });
+
+  it('rejects a talk time beyond 2^53 ms as BAD_FIELD', () => {
+    expect(decodeCdr({ ...GOOD, duration_sec: 1e300 })).toMatchObject({
+      kind: 'rejected',
+      code: 'BAD_FIELD',
     });
   });
 });

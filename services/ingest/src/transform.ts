@@ -6,7 +6,13 @@
  */
 import type { ConsumedMessage, OutgoingMessage } from '@cdrate/kafka';
 import { normaliseCdr, type Normaliser } from '@cdrate/numbering';
-import { decodeCdr, type Account, type NormalisedCdr, type PartyNumber } from '@cdrate/rating-core';
+import {
+  decodeCdr,
+  durationMs,
+  type Account,
+  type NormalisedCdr,
+  type PartyNumber,
+} from '@cdrate/rating-core';
 import {
   buildDlqRecord,
   CONTENT_TYPE_AVRO,
@@ -68,20 +74,6 @@ export interface IngestBatchResult {
  */
 export function dedupKey(accountId: string, cdrId: string): string {
   return `${accountId}\u0000${cdrId}`;
-}
-
-/**
- * Talk time in whole milliseconds from seconds as decoded: `× 1000`, where a product within a few ulps of
- * an integer is that integer (binary floating point noise: `0.29 × 1000 = 290.00000000000006`) and a real
- * sub-millisecond fraction is rounded up (billing rounds up anyway, so `ceil(ms / 1000)` equals
- * `ceil(seconds)` and billable time is unchanged). `undefined` when the result is not a safe integer.
- */
-export function durationMs(durationSec: number): number | undefined {
-  const scaled = durationSec * 1000;
-  const nearest = Math.round(scaled);
-  const ms =
-    Math.abs(scaled - nearest) <= Number.EPSILON * 4 * Math.max(1, scaled) ? nearest : Math.ceil(scaled);
-  return Number.isSafeInteger(ms) && ms >= 0 ? ms : undefined;
 }
 
 function partyText(party: PartyNumber): string {

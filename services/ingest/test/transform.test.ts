@@ -11,7 +11,7 @@ import {
   type NormalizedCdr,
   type RawCdr,
 } from '@cdrate/schemas';
-import { dedupKey, durationMs, ingestBatch, type IngestBatchResult } from '../src/transform.js';
+import { dedupKey, ingestBatch, type IngestBatchResult } from '../src/transform.js';
 
 const NOW = Date.UTC(2026, 2, 1, 12, 0, 0, 123);
 
@@ -263,31 +263,6 @@ describe('ingestBatch: duplicates', () => {
     ]);
     expect(result.deadLetters).toHaveLength(2);
     expect(result.duplicates).toBe(0);
-  });
-});
-
-describe('durationMs', () => {
-  it.each([
-    [62.5, 62_500],
-    [0.29, 290],
-    [1.005, 1005],
-    [0, 0],
-    [3600, 3_600_000],
-    [60.0000001, 60_001],
-    [0.0001, 1],
-  ])('%p s is %p ms', (seconds, ms) => {
-    expect(durationMs(seconds)).toBe(ms);
-  });
-
-  it('keeps ceil(ms / 1000) equal to ceil(seconds), so billable time never changes', () => {
-    for (let i = 0; i < 5000; i++) {
-      const seconds = Math.round(Math.random() * 1e7) / 1e4;
-      expect(Math.ceil(durationMs(seconds)! / 1000)).toBe(Math.ceil(seconds));
-    }
-  });
-
-  it('is undefined beyond safe integers', () => {
-    expect(durationMs(1e300)).toBeUndefined();
   });
 });
 
