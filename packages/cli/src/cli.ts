@@ -5,10 +5,12 @@
 import { EXIT_OK, EXIT_USAGE, type CliIo, type Command } from './command.js';
 import { accountsLoadCommand } from './commands/accounts-load.js';
 import { dlqReplayCommand } from './commands/dlq-replay.js';
+import { exportBcdCommand } from './commands/export-bcd.js';
 import { exportRatedCommand } from './commands/export-rated.js';
 import { generateCommand } from './commands/generate.js';
 import { publishCommand } from './commands/publish.js';
 import { rateCommand } from './commands/rate.js';
+import { usageCommand } from './commands/usage.js';
 
 /**
  * Every subcommand, in `--help` order. The pipeline commands take their connection defaults from the
@@ -21,6 +23,8 @@ export const COMMANDS: readonly Command[] = [
   publishCommand(process.env),
   dlqReplayCommand(process.env),
   exportRatedCommand(process.env),
+  usageCommand(process.env),
+  exportBcdCommand(process.env),
 ];
 
 function overview(commands: readonly Command[]): string {
