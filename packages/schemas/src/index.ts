@@ -49,4 +49,5 @@ export type {
   NormalizedCdr,
   Stage,
 } from './records.js';
+export { rejectOfDecodeFailure } from './result.js';
 export type { DecodeErrorCode, DecodeFailure, DecodeResult } from './result.js';

@@ -36,6 +36,21 @@ export interface DecodeFailure {
 /** What every decoder returns. */
 export type DecodeResult<T> = { readonly ok: true; readonly value: T } | DecodeFailure;
 
+/**
+ * The pipeline's reject code for a message that cannot be decoded, from the closed set of reject codes
+ * (see docs/rating.md): `BAD_FIELD` for a field of the wrong type or form, `MALFORMED_RECORD` for anything
+ * else. The decoder's own reason leads the message (`NOT_JSON: …`), so nothing is lost for diagnosis.
+ */
+export function rejectOfDecodeFailure(failure: DecodeFailure): {
+  readonly code: 'MALFORMED_RECORD' | 'BAD_FIELD';
+  readonly message: string;
+} {
+  return {
+    code: failure.code === 'BAD_FIELD' ? 'BAD_FIELD' : 'MALFORMED_RECORD',
+    message: failure.code === 'BAD_FIELD' ? failure.message : `${failure.code}: ${failure.message}`,
+  };
+}
+
 export function decoded<T>(value: T): DecodeResult<T> {
   return { ok: true, value };
 }

@@ -23,6 +23,7 @@ import {
   decodeDlqRecord,
   decodeRatedCall,
   encodeDlqRecord,
+  rejectOfDecodeFailure,
 } from '@cdrate/schemas';
 import type { Logger, ServiceApp } from '@cdrate/service-runtime';
 import type { Registry } from 'prom-client';
@@ -234,7 +235,8 @@ export function createAggregationApp(options: AggregationAppOptions): ServiceApp
       const decoded = decodeRatedCall(message.value);
       if (!decoded.ok) {
         const source = sourceOf(batch.topic, batch.partition, message, null);
-        letters.push(deadLetter(source, decoded.code, decoded.message));
+        const reject = rejectOfDecodeFailure(decoded);
+        letters.push(deadLetter(source, reject.code, reject.message));
         continue;
       }
       const source = sourceOf(batch.topic, batch.partition, message, decoded.value.cdr_id);

@@ -296,7 +296,7 @@ describe('aggregation service against Kafka and ClickHouse', () => {
     await waitFor(async () => (await count(db, 'rejected_cdrs')) === 3, 'three rejected rows');
     await waitFor(async () => (await count(db, 'rated_calls')) === 4, 'the four good calls');
     const rejected = await verify.query<Record<string, unknown>>(
-      `SELECT cdr_id, error_code, toString(stage) AS stage_name, payload, toString(payload_encoding) AS encoding,
+      `SELECT cdr_id, error_code, error_message, toString(stage) AS stage_name, payload, toString(payload_encoding) AS encoding,
               origin_topic, origin_partition, toString(origin_offset) AS offset_text, toUnixTimestamp(failed_at) AS failed_s
        FROM ${db}.rejected_cdrs FINAL ORDER BY cdr_id`,
     );
@@ -322,7 +322,8 @@ describe('aggregation service against Kafka and ClickHouse', () => {
         encoding: 'base64',
       }),
     ]);
-    expect(rejected[0]!['error_code']).toMatch(/^(TRUNCATED|CORRUPT)$/);
+    expect(rejected[0]!['error_code']).toBe('MALFORMED_RECORD');
+    expect(rejected[0]!['error_message']).toMatch(/^(TRUNCATED|CORRUPT): /);
     await waitFor(
       async () => (await metricValue(registry, 'cdrate_rejected_total', { code: 'DLQ_UNREADABLE' })) === 2,
       'two skipped dead letters',

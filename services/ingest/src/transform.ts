@@ -19,6 +19,7 @@ import {
   CONTENT_TYPE_HEADER,
   CONTENT_TYPE_JSON,
   decodeRawCdrMessage,
+  rejectOfDecodeFailure,
   encodeDlqRecord,
   encodeNormalizedCdr,
   type NormalizedCdr,
@@ -138,7 +139,7 @@ export function ingestMessage(
   receivedAt: number,
 ): MessageOutcome {
   const raw = decodeRawCdrMessage(value ?? Buffer.alloc(0), contentType);
-  if (!raw.ok) return { kind: 'rejected', cdrId: null, code: raw.code, message: raw.message };
+  if (!raw.ok) return { kind: 'rejected', cdrId: null, ...rejectOfDecodeFailure(raw) };
   const cdrId = rawCdrId(raw.value);
   const decoded = decodeCdr(raw.value);
   if (decoded.kind === 'rejected')

@@ -182,13 +182,13 @@ it('turns a mixed batch into normalised CDRs and DLQ records, keeps going, and c
     return decoded.value;
   });
   expect(records.map((r) => r.error_code).sort()).toEqual(
-    ['BAD_FIELD', 'NOT_AN_OBJECT', 'NOT_JSON', 'TOO_LARGE', 'UNKNOWN_ACCOUNT'].sort(),
+    ['BAD_FIELD', 'MALFORMED_RECORD', 'MALFORMED_RECORD', 'MALFORMED_RECORD', 'UNKNOWN_ACCOUNT'].sort(),
   );
   for (const record of records) {
     expect(record.stage).toBe('ingest');
     expect(record.origin.topic).toBe(config.topicRaw);
   }
-  expect(records.find((r) => r.error_code === 'TOO_LARGE')!.payload).toHaveLength(1024 * 1024);
+  expect(records.find((r) => r.error_message.startsWith('TOO_LARGE'))!.payload).toHaveLength(1024 * 1024);
 
   const metrics = await registry.metrics();
   expect(metrics).toMatch(/^cdrate_duplicates_total 1$/m);

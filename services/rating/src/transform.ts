@@ -22,6 +22,7 @@ import {
   CONTENT_TYPE_HEADER,
   CONTENT_TYPE_JSON,
   decodeNormalizedCdr,
+  rejectOfDecodeFailure,
   encodeDlqRecord,
   encodeRatedCall,
   type NormalizedCdr,
@@ -122,7 +123,7 @@ export function rateMessage(
   ratedAt: number,
 ): RateOutcome {
   const decoded = decodeNormalizedCdr(value ?? Buffer.alloc(0));
-  if (!decoded.ok) return { kind: 'rejected', cdrId: null, code: decoded.code, message: decoded.message };
+  if (!decoded.ok) return { kind: 'rejected', cdrId: null, ...rejectOfDecodeFailure(decoded) };
   const wire = decoded.value;
   const cdr = toCoreCdr(wire);
   if ('kind' in cdr) return { kind: 'rejected', cdrId: wire.cdr_id, code: cdr.code, message: cdr.message };

@@ -240,10 +240,10 @@ describe('rateMessage', () => {
       'BAD_FIELD',
       'c-1',
     ],
-    ['garbage bytes', Buffer.from('garbage'), 'NOT_AVRO', null],
-    ['truncated Avro', encodeNormalizedCdr(wire).subarray(0, 12), 'TRUNCATED', null],
-    ['Avro of another record', ratedCallBytes(), 'WRONG_SCHEMA', null],
-    ['an empty (null) value', null, 'NOT_AVRO', null],
+    ['garbage bytes', Buffer.from('garbage'), 'MALFORMED_RECORD', null],
+    ['truncated Avro', encodeNormalizedCdr(wire).subarray(0, 12), 'MALFORMED_RECORD', null],
+    ['Avro of another record', ratedCallBytes(), 'MALFORMED_RECORD', null],
+    ['an empty (null) value', null, 'MALFORMED_RECORD', null],
   ])('rejects %s', (_name, value, code, cdrId) => {
     expect(rejected(rateMessage(value, accounts, tariff, NOW))).toEqual({ code, cdrId });
   });
