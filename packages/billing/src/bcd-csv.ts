@@ -53,17 +53,36 @@ export function csvField(value: string): string {
   return NEEDS_QUOTES.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+const SECONDS_PER_DAY = 86_400;
+/** The date part of the last day formatted: exported rows are ordered by start time, so days repeat. */
+let cachedDay = -1;
+let cachedDayText = '';
+
 /**
- * Unix seconds as `YYYY-MM-DD HH:MM:SS` in UTC.
+ * Unix seconds (decimal digits) as `YYYY-MM-DD HH:MM:SS` in UTC.
  * @throws TypeError when `text` is not whole seconds in 0..2^32−1 (DateTime's range).
  */
 export function formatUtcSeconds(text: string): string {
-  const seconds = Number(text);
-  if (!/^[0-9]{1,10}$/.test(text) || seconds > 0xffffffff) {
+  const length = text.length;
+  let seconds = 0;
+  for (let i = 0; i < length; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) throw new TypeError(`not unix seconds: ${JSON.stringify(text)}`);
+    seconds = seconds * 10 + digit;
+  }
+  if (length === 0 || length > 10 || seconds > 0xffffffff) {
     throw new TypeError(`not unix seconds: ${JSON.stringify(text)}`);
   }
-  const iso = new Date(seconds * 1000).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+  const day = Math.floor(seconds / SECONDS_PER_DAY);
+  if (day !== cachedDay) {
+    cachedDay = day;
+    cachedDayText = new Date(day * SECONDS_PER_DAY * 1000).toISOString().slice(0, 10);
+  }
+  const ofDay = seconds - day * SECONDS_PER_DAY;
+  const hours = Math.floor(ofDay / 3600);
+  const minutes = Math.floor((ofDay - hours * 3600) / 60);
+  return `${cachedDayText} ${TWO_DIGITS[hours]!}:${TWO_DIGITS[minutes]!}:${TWO_DIGITS[ofDay % 60]!}`;
 }
 
 /**

@@ -67,12 +67,24 @@ export function formatFixed(units: bigint, scale: number): string {
  * A ClickHouse decimal's text (`toString`) in its shortest exact form: 18.16 pads to the column's scale
  * (`0.12500000000`, `62.500`), modern servers do not (`0.125`, `62.5`); both give `0.125`, `62.5`.
  * Integers lose a trailing point and fraction (`1.000000` → `1`); zero is `"0"`; nothing is rounded.
- * @throws TypeError when `text` is not a plain unsigned decimal.
+ * Hand-written (no regular expression): it runs four times per exported row.
+ * @throws TypeError when `text` is not a plain unsigned decimal (`digits[.digits]`).
  */
 export function normaliseDecimal(text: string): string {
-  const match = DECIMAL.exec(text);
-  if (match === null || match[1] === '-') throw new TypeError(`not a decimal: ${JSON.stringify(text)}`);
-  const integer = (match[2] ?? '0').replace(/^0+(?=[0-9])/, '');
-  const fraction = (match[3] ?? '').replace(/0+$/, '');
-  return fraction === '' ? integer : `${integer}.${fraction}`;
+  const length = text.length;
+  let point = -1;
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 /* . */ && point < 0 && i > 0 && i < length - 1) point = i;
+    else if (c < 48 || c > 57) throw new TypeError(`not a decimal: ${JSON.stringify(text)}`);
+  }
+  if (length === 0) throw new TypeError('not a decimal: ""');
+  let start = 0;
+  const integerEnd = point < 0 ? length : point;
+  while (start < integerEnd - 1 && text.charCodeAt(start) === 48) start++;
+  if (point < 0) return start === 0 ? text : text.slice(start);
+  let end = length;
+  while (end > point + 1 && text.charCodeAt(end - 1) === 48) end--;
+  if (end === point + 1) end = point;
+  return start === 0 && end === length ? text : text.slice(start, end);
 }

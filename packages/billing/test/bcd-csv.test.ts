@@ -109,6 +109,10 @@ describe('billed-call-detail CSV', () => {
   it('formats unix seconds as UTC date and time', () => {
     expect(formatUtcSeconds('0')).toBe('1970-01-01 00:00:00');
     expect(formatUtcSeconds(String(Date.UTC(2026, 1, 1, 1, 0, 0) / 1000))).toBe('2026-02-01 01:00:00');
+    expect(formatUtcSeconds('4294967295')).toBe('2106-02-07 06:28:15');
+    expect(formatUtcSeconds(String(Date.UTC(2024, 1, 29, 23, 59, 59) / 1000))).toBe('2024-02-29 23:59:59');
+    expect(() => formatUtcSeconds('4294967296')).toThrow(TypeError);
+    expect(() => formatUtcSeconds('')).toThrow(TypeError);
     expect(() => formatUtcSeconds('1.5')).toThrow(TypeError);
     expect(() => formatUtcSeconds('-1')).toThrow(TypeError);
   });

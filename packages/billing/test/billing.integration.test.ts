@@ -20,7 +20,15 @@ import {
   type UsageReport,
 } from '@cdrate/billing';
 import { testClickhouseUrl, uniqueName } from '../../../test/support/stack.js';
-import { ACME_PLAN, BRAZIL_PLAN, FIXTURE_CALLS, insertCalls, type FixtureCall } from './fixtures.js';
+import {
+  ACME_FEBRUARY_INVOICE_BCD,
+  ACME_JANUARY,
+  ACME_PLAN,
+  BRAZIL_PLAN,
+  FIXTURE_CALLS,
+  insertCalls,
+  type FixtureCall,
+} from './fixtures.js';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 const database = uniqueName('billing');
@@ -50,30 +58,6 @@ async function bcd(accountId: string, invoiceMonth: Month): Promise<string> {
 function charges(report: UsageReport): string[][] {
   return report.lines.map((line) => [line.line_item, line.minutes, line.charge]);
 }
-
-/** The January 2026 invoice lines of acme-us, worked out by hand. */
-const ACME_JANUARY = [
-  // Four domestic calls of 61 s = 4 × 2 billed minutes = 8 plan minutes; 3 included.
-  ['Included Minutes in Plan', '3', '0.00'],
-  // 8 − 3 = 5 minutes × 0.02 = 0.10.
-  ['Outbound Minutes Overages', '5', '0.10'],
-  // m1: 2 minutes × 0.06 = 0.12 (first stored on 31 December with a wrong offset, corrected into January).
-  ['Domestic Premium Minutes Not in Plan', '2', '0.12'],
-  // tf1: 150 s → 3 minutes × 0.035 = 0.105 → half-up 0.11.
-  ['Toll-Free Phone Numbers (DID)', '3', '0.11'],
-  // i1 (re-rated from 0.5 to 0.125), i2, i3: 3 × 0.125 = 0.375 → 0.38 once (not 3 × 0.13 = 0.39).
-  ['International Phone Numbers (DID)', '3', '0.38'],
-];
-
-/** The billed call details of the February 2026 invoice (January usage), in start-time order. */
-const ACME_FEBRUARY_INVOICE_BCD =
-  BCD_CSV_HEADER +
-  '+12125550100,+19005550123,2026-01-01 03:00:00,2026-01-01 03:01:01,61,2,0.12,0.06,Domestic Metered\n' +
-  '+13125550199,+18005550100,2026-01-05 08:00:00,2026-01-05 08:02:30,150,3,0.105,0.035,Inbound Toll-Free\n' +
-  // i2 and i1 start in the same second; i2 at .100, i1 at .250. i1 talked 42.5 s.
-  '+12125550100,+4930123456,2026-01-10 10:00:00,2026-01-10 10:01:00,60,1,0.125,0.125,International\n' +
-  '+12125550100,+4930123456,2026-01-10 10:00:00,2026-01-10 10:00:42,42.5,1,0.125,0.125,International\n' +
-  '+12125550100,+4930123456,2026-01-31 23:30:00,2026-01-31 23:31:00,60,1,0.125,0.125,International\n';
 
 beforeAll(async () => {
   clickhouse = createClickhouse({ url: testClickhouseUrl(), database: 'default' });

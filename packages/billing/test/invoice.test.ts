@@ -70,7 +70,11 @@ describe('exact decimals', () => {
     expect(normaliseDecimal('0.000000000')).toBe('0');
     expect(normaliseDecimal('100')).toBe('100');
     expect(normaliseDecimal('0.125')).toBe('0.125');
-    expect(() => normaliseDecimal('-1')).toThrow(TypeError);
+    expect(normaliseDecimal('007')).toBe('7');
+    expect(normaliseDecimal('00.500')).toBe('0.5');
+    for (const bad of ['-1', '.5', '5.', '1.2.3', '1e3', ' 1', '1,5']) {
+      expect(() => normaliseDecimal(bad)).toThrow(TypeError);
+    }
     expect(() => normaliseDecimal('')).toThrow(TypeError);
   });
 });
