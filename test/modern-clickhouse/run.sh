@@ -2,7 +2,7 @@
 # The modern-ClickHouse check: every DDL statement and query the project issues, run on ClickHouse 26.x
 # embedded in-process by chDB (PyPI chdb-core), against the same schema and fixture data as the 18.16 tests.
 #   bash test/modern-clickhouse/run.sh [extra jest options, e.g. --json --outputFile=FILE]
-# Creates .local/venv-chdb with chdb-core (pinned) when missing (about 20 s, ~200 MB download), renders the
+# Creates .local/venv-chdb with chdb-core (pinned) when missing (about 20 s here; ~890 MB installed), renders the
 # SQL with the project's own builders into .local/modern-sql/, runs it through run_sql.py and checks the
 # answers (test/modern-clickhouse/modern.check.ts). Fails on any error. Needs no server.
 set -euo pipefail
