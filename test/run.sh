@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what it needs (pnpm via corepack, npm packages,
-# clickhouse-server via apt, Kafka jars via Maven), starts the real Kafka and ClickHouse, runs static
-# checks, unit tests and integration tests, and stops the stack again if it started it.
+# clickhouse-server via apt, Kafka jars via Maven, chdb-core via pip), starts the real Kafka and ClickHouse,
+# runs static checks, unit tests, the modern-ClickHouse check (chDB), integration and end-to-end tests, and
+# stops the stack again if it started it.
 #   bash test/run.sh            everything
-#   bash test/run.sh unit       static checks and unit tests only (no servers)
+#   bash test/run.sh unit       static checks, unit tests and the chDB check only (no servers)
 # Ends with one line "tests: N passed, N failed" and exits non-zero on any failure.
 source "$(dirname "${BASH_SOURCE[0]}")/../deploy/local/env.sh"
 
@@ -28,6 +29,10 @@ pnpm run format:check
 status=0
 echo "== unit tests"
 pnpm exec jest --selectProjects unit --json --outputFile="$results/unit.json" || status=1
+
+# Every DDL statement and query the project issues, on a modern ClickHouse (26.x, embedded by chDB).
+echo "== modern ClickHouse (chDB)"
+bash test/modern-clickhouse/run.sh --json --outputFile="$results/modern.json" || status=1
 
 if [ "$scope" = all ]; then
   # kcat (librdkafka) is the independent Kafka client the stack tests check interoperability with.

@@ -14,6 +14,12 @@ venv="$root/.local/venv-chdb"
 if ! "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('chdb-core') != '$CHDB_CORE_VERSION')" 2>/dev/null; then
   echo "== modern ClickHouse: installing chdb-core $CHDB_CORE_VERSION into $venv"
   rm -rf "$venv"
+  if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    # Debian ships venv support separately (python3-venv).
+    sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo -n"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv
+  fi
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "chdb-core==$CHDB_CORE_VERSION"
 fi

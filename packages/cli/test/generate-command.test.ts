@@ -43,7 +43,7 @@ describe('cdr generate', () => {
     expect(read(a)).not.toBe(read(c));
     expect(read(a).trimEnd().split('\n')).toHaveLength(500);
     expect(readFileSync(join(a, 'accounts.jsonl'), 'utf8').trimEnd().split('\n')).toHaveLength(50);
-  });
+  }, 60_000); // each run builds a 30,000-number pool with libphonenumber: ~1 s, several on a busy machine
 
   it('makes bad records that cdr rate rejects, and resends that it counts as duplicates', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cdr-generate-'));
@@ -97,5 +97,5 @@ describe('cdr generate', () => {
     const duplicates = Number(/duplicates\s+([\d,]+)/.exec(rated.stderr)?.[1]?.replace(/,/g, '') ?? 'NaN');
     expect(ratedLines + rejects.length + duplicates).toBe(3000);
     expect(duplicates).toBeGreaterThan(0);
-  });
+  }, 60_000);
 });
