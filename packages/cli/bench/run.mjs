@@ -11,15 +11,30 @@ import { fileURLToPath } from 'node:url';
 import { readLines } from '../dist/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const bench = join(root, '.local', 'bench');
 const countArg = process.argv.indexOf('--count');
 const count = countArg > 0 ? Number(process.argv[countArg + 1]) : 1_000_000;
-const name = count >= 1e6 ? `${count / 1e6}m` : String(count);
-const input = join(bench, `cdrs-${name}.jsonl`);
+const bench = join(root, '.local', 'bench', `cli-${count}`);
+const input = join(bench, 'cdrs.jsonl');
 if (!existsSync(input) || !existsSync(join(bench, 'accounts.jsonl'))) {
-  execFileSync(process.execPath, [join(root, 'packages', 'cli', 'bench', 'generate.mjs'), String(count)], {
-    stdio: 'inherit',
-  });
+  // The data shape is `cdr generate`'s (docs/performance.md); seeded, so every run rates the same file.
+  execFileSync(
+    process.execPath,
+    [
+      join(root, 'packages', 'cli', 'dist', 'main.js'),
+      'generate',
+      '--out-dir',
+      bench,
+      '--count',
+      String(count),
+      '--accounts',
+      '2000',
+      '--duplicate-rate',
+      '0.01',
+      '--seed',
+      '1',
+    ],
+    { stdio: 'inherit' },
+  );
 }
 
 async function time(label, f) {
