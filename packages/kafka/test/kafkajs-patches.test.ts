@@ -1,0 +1,116 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import {
+  createCachingPartitioner,
+  encodeRecord,
+  groupMessagesPerPartition,
+  kafkajsRecord,
+} from '../src/kafkajs-patches.js';
+
+const requireHere = createRequire(join(__dirname, '..', 'package.json'));
+type Partitioner = (args: {
+  topic: string;
+  partitionMetadata: { partitionId: number; leader: number }[];
+  message: { key?: string | Buffer | null; partition?: number };
+}) => number;
+// kafkajs's own implementations, loaded from their files (not through the patched module cache entry).
+const { DefaultPartitioner } = requireHere('kafkajs/src/producer/partitioners/index.js') as {
+  DefaultPartitioner: () => Partitioner;
+};
+
+const metadata = (n: number): { partitionId: number; leader: number }[] =>
+  Array.from({ length: n }, (_, partitionId) => ({ partitionId, leader: 0 }));
+
+describe('createCachingPartitioner', () => {
+  it('puts every keyed message on the partition of kafkajs DefaultPartitioner (murmur2)', () => {
+    const reference = DefaultPartitioner();
+    const cached = createCachingPartitioner();
+    for (const partitions of [1, 2, 3, 6, 7, 12, 64]) {
+      const partitionMetadata = metadata(partitions);
+      for (let i = 0; i < 3000; i++) {
+        const key = i % 3 === 0 ? `acct-${i % 700}` : i % 3 === 1 ? `${i * 7919}` : `k\u00e9y-${i}-\u2603`;
+        for (const k of [key, key, Buffer.from(key)]) {
+          expect(cached({ topic: 't', partitionMetadata, message: { key: k } })).toBe(
+            reference({ topic: 't', partitionMetadata, message: { key: k } }),
+          );
+        }
+      }
+    }
+  });
+
+  it('keeps an explicit partition and spreads keyless messages over partitions with a leader', () => {
+    const cached = createCachingPartitioner();
+    const partitionMetadata = [
+      { partitionId: 0, leader: 0 },
+      { partitionId: 1, leader: -1 },
+      { partitionId: 2, leader: 0 },
+    ];
+    expect(cached({ topic: 't', partitionMetadata, message: { key: 'a', partition: 1 } })).toBe(1);
+    const seen = new Set<number>();
+    for (let i = 0; i < 10; i++) seen.add(cached({ topic: 't', partitionMetadata, message: { key: null } }));
+    expect([...seen].sort()).toEqual([0, 2]);
+  });
+});
+
+describe('groupMessagesPerPartition', () => {
+  it('groups like kafkajs: partition → its messages in send order', () => {
+    const partitioner = createCachingPartitioner();
+    const messages = Array.from({ length: 500 }, (_, i) => ({ key: `acct-${i % 37}`, value: `${i}` }));
+    const partitionMetadata = metadata(6);
+    const grouped = groupMessagesPerPartition({ topic: 't', partitionMetadata, messages, partitioner });
+    const expected: Record<number, unknown[]> = {};
+    for (const message of messages) {
+      const p = partitioner({ topic: 't', partitionMetadata, message });
+      (expected[p] ??= []).push(message);
+    }
+    expect(grouped).toEqual(expected);
+    expect(groupMessagesPerPartition({ topic: 't', partitionMetadata: [], messages, partitioner })).toEqual(
+      {},
+    );
+  });
+});
+
+describe('encodeRecord', () => {
+  // kafkajs's own record encoder, as loaded before the patch replaced its module's exports.
+  const reference = kafkajsRecord as unknown as (args: object) => { buffer: Buffer };
+
+  it('is what kafkajs now loads as its record encoder', () => {
+    expect(requireHere('kafkajs/src/protocol/recordBatch/record/v0/index.js')).toBe(encodeRecord);
+    expect(reference).not.toBe(encodeRecord);
+  });
+
+  it('writes exactly the bytes of kafkajs record v0', () => {
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const text = (n: number): string =>
+      Array.from({ length: n }, () => String.fromCharCode([0x41, 0xe9, 0x2603, 0x30, 0x7a][random(5)]!)).join(
+        '',
+      );
+    const bytes = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => random(256)));
+    for (let i = 0; i < 3000; i++) {
+      const size = [0, 1, 63, 64, 127, 128, 200, 8191, 8192, 20000][random(10)]!;
+      const pick = (): string | Buffer | null | undefined =>
+        [null, undefined, text(size % 300), bytes(size)][random(4)];
+      const headers: Record<string, string | Buffer | (string | Buffer)[]> = {};
+      for (let h = random(4); h > 0; h--)
+        headers[text(1 + random(5))] =
+          random(3) === 0 ? [text(random(9)), bytes(random(9))] : bytes(random(200));
+      const args = {
+        offsetDelta: [0, 1, 63, 64, 999, 70000][random(6)],
+        timestampDelta: [0, 1, -1, 64, -65, 123456][random(6)],
+        key: pick(),
+        value: pick(),
+        ...(random(5) === 0 ? {} : { headers }),
+      };
+      expect(encodeRecord(args).buffer).toEqual(reference(args).buffer);
+    }
+  });
+
+  it('leaves what it does not handle to kafkajs', () => {
+    const big = { offsetDelta: 0, timestampDelta: 2 ** 40, key: 'a', value: 'b' };
+    expect(encodeRecord(big).buffer).toEqual(reference(big).buffer);
+  });
+});
