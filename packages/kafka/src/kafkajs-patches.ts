@@ -135,8 +135,11 @@ const byteLengthOf = (value: Buffer | string): number =>
 
 function writeBytes(buf: Buffer, offset: number, value: Buffer | string, length: number): number {
   offset = writeVarInt(buf, offset, length);
-  if (typeof value === 'string') buf.write(value, offset, length, 'utf8');
-  else value.copy(buf, offset);
+  if (typeof value !== 'string') value.copy(buf, offset);
+  else if (length === value.length && length <= 64) {
+    // ASCII (UTF-8 length = UTF-16 length): short texts are faster by hand than through `buf.write`.
+    for (let i = 0; i < length; i++) buf[offset + i] = value.charCodeAt(i);
+  } else buf.write(value, offset, length, 'utf8');
   return offset + length;
 }
 
@@ -155,20 +158,31 @@ export function encodeRecord(args: RecordArgs): EncoderLike {
   if (value !== null && value !== undefined && typeof value !== 'string' && !Buffer.isBuffer(value))
     return kafkajsRecord(args);
   if (typeof headers !== 'object' || headers === null) return kafkajsRecord(args);
-  const headerKeys: string[] = [];
-  const headerValues: (Buffer | string)[] = [];
   const table = headers as Record<string, unknown>;
-  for (const name of Object.keys(table)) {
+  const names = Object.keys(table);
+  // First pass: check the headers and size everything (no allocation for plain one-value headers).
+  let headerCount = 0;
+  let headerBytes = 0;
+  for (const name of names) {
     const entry = table[name];
-    for (const one of Array.isArray(entry) ? (entry as unknown[]) : [entry]) {
-      if (typeof one !== 'string' && !Buffer.isBuffer(one)) return kafkajsRecord(args);
-      headerKeys.push(name);
-      headerValues.push(one);
+    const nameLength = Buffer.byteLength(name, 'utf8');
+    if (Array.isArray(entry)) {
+      for (const one of entry as unknown[]) {
+        if (typeof one !== 'string' && !Buffer.isBuffer(one)) return kafkajsRecord(args);
+        const length = byteLengthOf(one);
+        headerBytes += varIntSize(nameLength) + nameLength + varIntSize(length) + length;
+        headerCount++;
+      }
+    } else {
+      if (typeof entry !== 'string' && !Buffer.isBuffer(entry)) return kafkajsRecord(args);
+      const length = byteLengthOf(entry);
+      headerBytes += varIntSize(nameLength) + nameLength + varIntSize(length) + length;
+      headerCount++;
     }
   }
   const keyLength = key === null || key === undefined ? -1 : byteLengthOf(key);
   const valueLength = value === null || value === undefined ? -1 : byteLengthOf(value);
-  let body =
+  const body =
     1 +
     varIntSize(timestampDelta) +
     varIntSize(offsetDelta) +
@@ -176,16 +190,8 @@ export function encodeRecord(args: RecordArgs): EncoderLike {
     Math.max(keyLength, 0) +
     varIntSize(valueLength) +
     Math.max(valueLength, 0) +
-    varIntSize(headerKeys.length);
-  const headerKeyLengths: number[] = [];
-  const headerValueLengths: number[] = [];
-  for (let i = 0; i < headerKeys.length; i++) {
-    const k = Buffer.byteLength(headerKeys[i]!, 'utf8');
-    const v = byteLengthOf(headerValues[i]!);
-    headerKeyLengths.push(k);
-    headerValueLengths.push(v);
-    body += varIntSize(k) + k + varIntSize(v) + v;
-  }
+    varIntSize(headerCount) +
+    headerBytes;
   const buf = Buffer.allocUnsafe(varIntSize(body) + body);
   let offset = writeVarInt(buf, 0, body);
   buf[offset++] = 0; // attributes
@@ -197,10 +203,19 @@ export function encodeRecord(args: RecordArgs): EncoderLike {
     valueLength < 0
       ? writeVarInt(buf, offset, -1)
       : writeBytes(buf, offset, value as Buffer | string, valueLength);
-  offset = writeVarInt(buf, offset, headerKeys.length);
-  for (let i = 0; i < headerKeys.length; i++) {
-    offset = writeBytes(buf, offset, headerKeys[i]!, headerKeyLengths[i]!);
-    offset = writeBytes(buf, offset, headerValues[i]!, headerValueLengths[i]!);
+  offset = writeVarInt(buf, offset, headerCount);
+  for (const name of names) {
+    const entry = table[name] as Buffer | string | (Buffer | string)[];
+    const nameLength = Buffer.byteLength(name, 'utf8');
+    if (Array.isArray(entry)) {
+      for (const one of entry) {
+        offset = writeBytes(buf, offset, name, nameLength);
+        offset = writeBytes(buf, offset, one, byteLengthOf(one));
+      }
+    } else {
+      offset = writeBytes(buf, offset, name, nameLength);
+      offset = writeBytes(buf, offset, entry, byteLengthOf(entry));
+    }
   }
   // A real kafkajs Encoder (its methods and `buffer` getter) over the exact bytes.
   const encoder = Object.create(Encoder.prototype) as { buf: Buffer; offset: number };
@@ -211,3 +226,119 @@ export function encodeRecord(args: RecordArgs): EncoderLike {
 
 const cachedRecord = require.cache[recordPath];
 if (cachedRecord !== undefined) cachedRecord.exports = encodeRecord;
+
+interface ProduceMessage {
+  readonly key?: unknown;
+  readonly value?: unknown;
+  readonly headers?: unknown;
+  readonly timestamp?: number | string | null;
+}
+interface EncoderChain {
+  writeString(value: string | null): EncoderChain;
+  writeInt16(value: number): EncoderChain;
+  writeInt32(value: number): EncoderChain;
+  writeArray(value: readonly unknown[]): EncoderChain;
+  writeEncoder(value: unknown): EncoderChain;
+}
+const EncoderClass = Encoder as unknown as new () => EncoderChain;
+const Long = require('kafkajs/src/utils/long.js') as { fromInt(value: number): unknown };
+const { Produce: PRODUCE_API_KEY } = require('kafkajs/src/protocol/requests/apiKeys.js') as {
+  Produce: number;
+};
+const { Types: CompressionTypesById } = require('kafkajs/src/protocol/message/compression/index.js') as {
+  Types: { None: number };
+};
+const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0/index.js') as {
+  RecordBatch: (args: object) => Promise<{ size(): number }>;
+};
+
+/**
+ * kafkajs's produce request v3 (which v4 to v7 reuse), the same bytes, but building each record's arguments
+ * as a literal: kafkajs spreads every message (`{ ...message, offsetDelta, timestampDelta }`), which takes
+ * ~1.2 µs per message on Node 20 here against ~0.05 µs for the literal.
+ */
+export function produceRequestV3({
+  acks,
+  timeout,
+  transactionalId = null,
+  producerId = Long.fromInt(-1),
+  producerEpoch = 0,
+  compression = CompressionTypesById.None,
+  topicData,
+}: {
+  acks: number;
+  timeout: number;
+  transactionalId?: string | null;
+  producerId?: unknown;
+  producerEpoch?: number;
+  compression?: number;
+  topicData: readonly {
+    topic: string;
+    partitions: readonly { partition: number; firstSequence?: number; messages: readonly ProduceMessage[] }[];
+  }[];
+}): object {
+  const encodePartition = async ({
+    partition,
+    firstSequence,
+    messages,
+  }: {
+    partition: number;
+    firstSequence?: number;
+    messages: readonly ProduceMessage[];
+  }): Promise<EncoderChain> => {
+    const dateNow = Date.now();
+    const messageTimestamps = messages
+      .map((m) => m.timestamp)
+      .filter((timestamp) => timestamp != null)
+      .sort();
+    const timestamps = messageTimestamps.length === 0 ? [dateNow] : messageTimestamps;
+    const firstTimestamp = timestamps[0] as number;
+    const maxTimestamp = timestamps[timestamps.length - 1];
+    const records = messages.map((message, i) =>
+      encodeRecord({
+        key: message.key,
+        value: message.value,
+        headers: message.headers,
+        offsetDelta: i,
+        timestampDelta: ((message.timestamp || dateNow) as number) - firstTimestamp,
+      }),
+    );
+    const recordBatch = await RecordBatch({
+      compression,
+      records,
+      firstTimestamp,
+      maxTimestamp,
+      producerId,
+      producerEpoch,
+      firstSequence,
+      transactional: !!transactionalId,
+      lastOffsetDelta: records.length - 1,
+    });
+    return new EncoderClass().writeInt32(partition).writeInt32(recordBatch.size()).writeEncoder(recordBatch);
+  };
+  return {
+    apiKey: PRODUCE_API_KEY,
+    apiVersion: 3,
+    apiName: 'Produce',
+    expectResponse: () => acks !== 0,
+    encode: async () => {
+      const encodedTopicData: EncoderChain[] = [];
+      for (const { topic, partitions } of topicData) {
+        const encodedPartitions: EncoderChain[] = [];
+        for (const data of partitions) encodedPartitions.push(await encodePartition(data));
+        encodedTopicData.push(new EncoderClass().writeString(topic).writeArray(encodedPartitions));
+      }
+      return new EncoderClass()
+        .writeString(transactionalId)
+        .writeInt16(acks)
+        .writeInt32(timeout)
+        .writeArray(encodedTopicData);
+    },
+  };
+}
+
+/** kafkajs's own produce request v3, as loaded before the patch (tests compare against it). */
+const produceV3Path = require.resolve('kafkajs/src/protocol/requests/produce/v3/request.js');
+export const kafkajsProduceRequestV3 = require(produceV3Path) as typeof produceRequestV3;
+const cachedProduceV3 = require.cache[produceV3Path];
+if (cachedProduceV3 !== undefined) cachedProduceV3.exports = produceRequestV3;

@@ -4,7 +4,9 @@ import {
   createCachingPartitioner,
   encodeRecord,
   groupMessagesPerPartition,
+  kafkajsProduceRequestV3,
   kafkajsRecord,
+  produceRequestV3,
 } from '../src/kafkajs-patches.js';
 
 const requireHere = createRequire(join(__dirname, '..', 'package.json'));
@@ -112,5 +114,52 @@ describe('encodeRecord', () => {
   it('leaves what it does not handle to kafkajs', () => {
     const big = { offsetDelta: 0, timestampDelta: 2 ** 40, key: 'a', value: 'b' };
     expect(encodeRecord(big).buffer).toEqual(reference(big).buffer);
+  });
+});
+
+describe('produceRequestV3', () => {
+  type Request = { apiKey: number; apiVersion: number; encode(): Promise<{ buffer: Buffer }> };
+  const encoded = async (request: object): Promise<Buffer> => (await (request as Request).encode()).buffer;
+
+  it('is what kafkajs now loads as its produce request v3', () => {
+    expect(requireHere('kafkajs/src/protocol/requests/produce/v3/request.js')).toBe(produceRequestV3);
+    expect(kafkajsProduceRequestV3).not.toBe(produceRequestV3);
+  });
+
+  it('encodes exactly the bytes of kafkajs produce request v3', async () => {
+    const Long = requireHere('kafkajs/src/utils/long.js') as { fromNumber(value: number): unknown };
+    const topicData = [
+      {
+        topic: 'cdr.normalized',
+        partitions: [0, 3].map((partition) => ({
+          partition,
+          firstSequence: 17 * partition,
+          messages: Array.from({ length: 50 + partition }, (_, i) => ({
+            key: i % 5 === 0 ? null : `acct-${i}`,
+            // Every message has a time: without, both would stamp the batch with their own Date.now().
+            timestamp: 1764144000000 + ((i * 37) % 1000),
+            value: i % 7 === 0 ? `{"i":${i}}` : Buffer.from([0xcd, 2, 1, i & 0xff]),
+            ...(i % 3 === 0 ? {} : { headers: { 'content-type': 'avro/binary' } }),
+          })),
+        })),
+      },
+      {
+        topic: 'cdr.dlq',
+        partitions: [
+          { partition: 1, firstSequence: 0, messages: [{ key: 'x', value: 'y', timestamp: 1764144000000 }] },
+        ],
+      },
+    ];
+    for (const args of [
+      { acks: -1, timeout: 30000, topicData },
+      { acks: 1, timeout: 5000, producerId: Long.fromNumber(4242), producerEpoch: 3, topicData },
+      { acks: -1, timeout: 30000, transactionalId: 'tx-1', compression: 1, topicData },
+    ]) {
+      const ours = produceRequestV3(args) as Request;
+      const theirs = kafkajsProduceRequestV3(args) as unknown as Request;
+      expect([ours.apiKey, ours.apiVersion]).toEqual([theirs.apiKey, theirs.apiVersion]);
+      const [a, b] = await Promise.all([encoded(ours), encoded(theirs)]);
+      expect(a).toEqual(b);
+    }
   });
 });
