@@ -40,6 +40,8 @@ export const SINK_REJECTED = 'SINK_REJECTED';
 export const DLQ_UNREADABLE = 'DLQ_UNREADABLE';
 const DLQ_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 const LAG_SAMPLE_MS = 5000;
+/** How often ClickHouse is pinged while it is unreachable (readiness false). */
+const SINK_RECHECK_MS = 1000;
 /** A buffer of at least BATCH_MAX_ROWS / this is flushed early when no more rows can arrive. */
 const EARLY_FLUSH_FRACTION = 10;
 export const RATED_CALLS_TABLE = 'rated_calls';
@@ -320,21 +322,27 @@ export function createAggregationApp(options: AggregationAppOptions): ServiceApp
       }
     }
     // Readiness also follows ClickHouse while nothing is inserted.
-    if (Date.now() - lastSinkContactMs >= LAG_SAMPLE_MS) {
+    if (!sinkOk || Date.now() - lastSinkContactMs >= LAG_SAMPLE_MS) {
+      const contactBefore = lastSinkContactMs;
       const ping = await clickhouse.ping();
-      sinkOk = ping.ok;
+      // An insert that succeeded meanwhile is the fresher answer.
+      if (lastSinkContactMs === contactBefore) sinkOk = ping.ok;
       if (!ping.ok) logger.warn({ err: ping.error }, 'ClickHouse ping failed');
     }
   }
 
   function scheduleSample(): void {
-    lagTimer = setTimeout(() => {
-      sampleLagAndSink()
-        .catch((error: unknown) => logger.warn({ err: error }, 'periodic sample failed'))
-        .finally(() => {
-          if (stopping === undefined) scheduleSample();
-        });
-    }, LAG_SAMPLE_MS);
+    lagTimer = setTimeout(
+      () => {
+        sampleLagAndSink()
+          .catch((error: unknown) => logger.warn({ err: error }, 'periodic sample failed'))
+          .finally(() => {
+            if (stopping === undefined) scheduleSample();
+          });
+        // While ClickHouse is unreachable, look again soon, so readiness returns soon after it does.
+      },
+      sinkOk ? LAG_SAMPLE_MS : SINK_RECHECK_MS,
+    );
     lagTimer.unref();
   }
 
