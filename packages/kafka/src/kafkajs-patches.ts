@@ -342,3 +342,82 @@ const produceV3Path = require.resolve('kafkajs/src/protocol/requests/produce/v3/
 export const kafkajsProduceRequestV3 = require(produceV3Path) as typeof produceRequestV3;
 const cachedProduceV3 = require.cache[produceV3Path];
 if (cachedProduceV3 !== undefined) cachedProduceV3.exports = produceRequestV3;
+
+interface KafkaDecoder {
+  readInt8(): number;
+  readVarLong(): { toString(): string };
+  readVarInt(): number;
+  readVarIntBytes(): Buffer | null;
+  readVarIntArray<T>(read: (decoder: KafkaDecoder) => T): T[];
+}
+interface LongValue {
+  add(other: unknown): LongValue;
+  toString(): string;
+}
+const LongClass = Long as unknown as { fromValue(value: unknown): LongValue };
+const HeaderDecoder = require('kafkajs/src/protocol/recordBatch/header/v0/decoder.js') as (
+  decoder: KafkaDecoder,
+) => { key: string; value: Buffer | null };
+const TimestampTypes = require('kafkajs/src/protocol/timestampTypes.js') as { LOG_APPEND_TIME: number };
+
+/**
+ * kafkajs's `protocol/recordBatch/record/v0/decoder` (one fetched record), the same result, but collecting
+ * the headers in a loop: kafkajs rebuilds the headers object per header (`{ ...obj, [key]: … }`); a record
+ * with one header decodes in ~1.05 µs instead of ~1.4 µs here.
+ */
+export function decodeRecord(decoder: KafkaDecoder, batchContext: Record<string, unknown> = {}): object {
+  const {
+    firstOffset,
+    firstTimestamp,
+    magicByte,
+    isControlBatch = false,
+    timestampType,
+    maxTimestamp,
+  } = batchContext;
+  const attributes = decoder.readInt8();
+  const timestampDelta = decoder.readVarLong();
+  const timestamp =
+    timestampType === TimestampTypes.LOG_APPEND_TIME && maxTimestamp
+      ? maxTimestamp
+      : LongClass.fromValue(firstTimestamp).add(timestampDelta).toString();
+  const offsetDelta = decoder.readVarInt();
+  const offset = LongClass.fromValue(firstOffset).add(offsetDelta).toString();
+  const key = decoder.readVarIntBytes();
+  const value = decoder.readVarIntBytes();
+  const headers: Record<string, unknown> = {};
+  for (const header of decoder.readVarIntArray(HeaderDecoder)) {
+    // Looked up like kafkajs (inherited names included), defined as own properties like its object literal.
+    const existing = headers[header.key];
+    const next =
+      existing === undefined
+        ? header.value
+        : Array.isArray(existing)
+          ? existing.concat([header.value])
+          : [existing, header.value];
+    if (header.key === '__proto__')
+      Object.defineProperty(headers, header.key, {
+        value: next,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    else headers[header.key] = next;
+  }
+  return {
+    magicByte,
+    attributes,
+    timestamp,
+    offset,
+    key,
+    value,
+    headers,
+    isControlRecord: isControlBatch,
+    batchContext,
+  };
+}
+
+const recordDecoderPath = require.resolve('kafkajs/src/protocol/recordBatch/record/v0/decoder.js');
+/** kafkajs's own record decoder, as loaded before the patch (tests compare against it). */
+export const kafkajsDecodeRecord = require(recordDecoderPath) as typeof decodeRecord;
+const cachedRecordDecoder = require.cache[recordDecoderPath];
+if (cachedRecordDecoder !== undefined) cachedRecordDecoder.exports = decodeRecord;

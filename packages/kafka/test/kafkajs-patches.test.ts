@@ -4,6 +4,8 @@ import {
   createCachingPartitioner,
   encodeRecord,
   groupMessagesPerPartition,
+  decodeRecord,
+  kafkajsDecodeRecord,
   kafkajsProduceRequestV3,
   kafkajsRecord,
   produceRequestV3,
@@ -160,6 +162,67 @@ describe('produceRequestV3', () => {
       expect([ours.apiKey, ours.apiVersion]).toEqual([theirs.apiKey, theirs.apiVersion]);
       const [a, b] = await Promise.all([encoded(ours), encoded(theirs)]);
       expect(a).toEqual(b);
+    }
+  });
+});
+
+describe('decodeRecord', () => {
+  const Decoder = requireHere('kafkajs/src/protocol/decoder.js') as new (buffer: Buffer) => {
+    readVarInt(): number;
+  };
+  /** A decoder past the record's length prefix, where kafkajs's batch decoder hands it over. */
+  const at = (bytes: Buffer): never => {
+    const decoder = new Decoder(bytes);
+    decoder.readVarInt();
+    return decoder as never;
+  };
+  const Long = requireHere('kafkajs/src/utils/long.js') as { fromNumber(value: number): unknown };
+
+  it('is what kafkajs now loads as its record decoder', () => {
+    expect(requireHere('kafkajs/src/protocol/recordBatch/record/v0/decoder.js')).toBe(decodeRecord);
+    expect(kafkajsDecodeRecord).not.toBe(decodeRecord);
+  });
+
+  it('decodes every record exactly like kafkajs, repeated and odd header names included', () => {
+    const headerSets: Record<string, string | Buffer | (string | Buffer)[]>[] = [
+      {},
+      { 'content-type': 'avro/binary' },
+      { a: ['1', Buffer.from('2'), '3'], b: Buffer.alloc(0) },
+      { toString: 'x', constructor: ['y', 'z'] },
+      JSON.parse('{"__proto__": "p", "k": "v"}') as Record<string, string>,
+    ];
+    for (const [i, headers] of headerSets.entries()) {
+      for (const key of [null, 'acct-1', Buffer.from([0xff])]) {
+        const bytes = encodeRecord({
+          offsetDelta: i,
+          timestampDelta: i * 3,
+          key,
+          value: `v${i}`,
+          headers,
+        }).buffer;
+        for (const context of [
+          {
+            firstOffset: '1000',
+            firstTimestamp: Long.fromNumber(1764144000000),
+            magicByte: 2,
+            timestampType: 0,
+          },
+          {
+            firstOffset: Long.fromNumber(7),
+            firstTimestamp: '1764144000000',
+            magicByte: 2,
+            timestampType: 1,
+            maxTimestamp: '1764144000999',
+          },
+        ]) {
+          const ours = decodeRecord(at(bytes), context);
+          const theirs = kafkajsDecodeRecord(at(bytes), context);
+          expect(ours).toEqual(theirs);
+          expect(Object.keys((ours as { headers: object }).headers)).toEqual(
+            Object.keys((theirs as { headers: object }).headers),
+          );
+        }
+      }
     }
   });
 });
