@@ -9,7 +9,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { pino, type Logger } from 'pino';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type { Logger } from 'pino';
 
@@ -41,6 +41,70 @@ export function createMetricsRegistry(service: string): Registry {
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
   return registry;
+}
+
+/**
+ * The metrics every pipeline stage (ingest, rating, aggregation) reports, under the names and labels of
+ * docs/pipeline.md. Each service adds its own beside them.
+ */
+export interface StageMetrics {
+  /** Messages consumed, by input topic. */
+  readonly consumed: Counter<'topic'>;
+  /** Messages produced (outputs and dead letters), by topic. */
+  readonly produced: Counter<'topic'>;
+  /** Records a stage refused, by stage and reject code. */
+  readonly rejected: Counter<'stage' | 'code'>;
+  /** Messages per consumed batch (one partition's part of a fetch). */
+  readonly batchSize: Histogram<'stage'>;
+  /** Time from receiving a batch until its output is acknowledged (produced, or inserted). */
+  readonly batchDuration: Histogram<'stage'>;
+  /** Messages of the input topics not yet committed by the consumer group (sampled). */
+  readonly consumerLag: Gauge<'topic'>;
+}
+
+/** Registers the {@link StageMetrics} on `registry`. */
+export function createStageMetrics(registry: Registry): StageMetrics {
+  const registers = [registry];
+  return {
+    consumed: new Counter({
+      name: 'cdrate_consumed_total',
+      help: 'Messages consumed',
+      labelNames: ['topic'],
+      registers,
+    }),
+    produced: new Counter({
+      name: 'cdrate_produced_total',
+      help: 'Messages produced (outputs and dead letters)',
+      labelNames: ['topic'],
+      registers,
+    }),
+    rejected: new Counter({
+      name: 'cdrate_rejected_total',
+      help: 'Records refused by a stage: dead-lettered, or skipped when they are unreadable dead letters',
+      labelNames: ['stage', 'code'],
+      registers,
+    }),
+    batchSize: new Histogram({
+      name: 'cdrate_batch_size',
+      help: 'Messages per consumed batch',
+      labelNames: ['stage'],
+      buckets: [1, 10, 50, 100, 250, 500, 1000, 5000, 10_000, 50_000],
+      registers,
+    }),
+    batchDuration: new Histogram({
+      name: 'cdrate_batch_duration_seconds',
+      help: 'Time from receiving a consumed batch until its output is acknowledged',
+      labelNames: ['stage'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    consumerLag: new Gauge({
+      name: 'cdrate_consumer_lag',
+      help: 'Messages of the input topic not yet committed by the consumer group, sampled every 5 s',
+      labelNames: ['topic'],
+      registers,
+    }),
+  };
 }
 
 export interface HttpEndpoints {

@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { pino } from 'pino';
-import { runService, type ServiceApp } from '@cdrate/service-runtime';
+import { createStageMetrics, runService, type ServiceApp } from '@cdrate/service-runtime';
 
 function fakeApp(options: { stopMs?: number; failStart?: boolean } = {}) {
   let ready = false;
@@ -88,5 +88,27 @@ describe('runService', () => {
     });
     expect(service.state()).toBe('stopped');
     expect(await service.stopped).toEqual({ exitCode: 1 });
+  });
+});
+
+describe('createStageMetrics', () => {
+  it('registers the metrics every pipeline stage reports, under the names of docs/pipeline.md', async () => {
+    const registry = new Registry();
+    const metrics = createStageMetrics(registry);
+    metrics.consumed.inc({ topic: 'cdr.raw' }, 3);
+    metrics.rejected.inc({ stage: 'ingest', code: 'NO_RATE' });
+    const text = await registry.metrics();
+    for (const name of [
+      'cdrate_consumed_total',
+      'cdrate_produced_total',
+      'cdrate_rejected_total',
+      'cdrate_batch_size',
+      'cdrate_batch_duration_seconds',
+      'cdrate_consumer_lag',
+    ]) {
+      expect(text).toContain(`# TYPE ${name} `);
+    }
+    expect(text).toMatch(/^cdrate_consumed_total\{topic="cdr.raw"\} 3$/m);
+    expect(text).toMatch(/^cdrate_rejected_total\{stage="ingest",code="NO_RATE"\} 1$/m);
   });
 });
