@@ -12,6 +12,13 @@ import { pino, type Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type { Logger } from 'pino';
+export {
+  clickhouseSettings,
+  consumerGroupSetting,
+  kafkaSettings,
+  runtimeSettings,
+  topicSettings,
+} from './settings.js';
 
 export type LifecycleState = 'starting' | 'running' | 'draining' | 'stopped';
 

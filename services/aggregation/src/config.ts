@@ -7,6 +7,13 @@ import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { loadConfig, setting } from '@cdrate/config';
 import type { ConfigOf } from '@cdrate/config';
+import {
+  clickhouseSettings,
+  consumerGroupSetting,
+  kafkaSettings,
+  runtimeSettings,
+  topicSettings,
+} from '@cdrate/service-runtime';
 
 /**
  * The first `schemas/clickhouse` found in `cwd` or one of its parents (the repository root when run from
@@ -22,45 +29,14 @@ export function defaultMigrationsDir(cwd: string): string {
 
 /** The settings spec; `cwd` and `instance` only feed defaults. */
 export function aggregationConfigSpec(defaults: { readonly cwd: string; readonly instance: string }) {
+  const topics = topicSettings();
   return {
-    kafkaBrokers: setting.list('KAFKA_BROKERS', 'Kafka bootstrap servers, comma-separated', {
-      default: ['127.0.0.1:9092'],
-    }),
-    topicRated: setting.string('TOPIC_RATED', 'rated calls, rating → aggregation', { default: 'cdr.rated' }),
-    topicDlq: setting.string('TOPIC_DLQ', 'dead letters of every stage', { default: 'cdr.dlq' }),
-    topicPartitions: setting.integer(
-      'TOPIC_PARTITIONS',
-      'partitions of topics the service creates',
-      { min: 1, max: 1000 },
-      { default: 6 },
-    ),
-    consumerGroup: setting.string('CONSUMER_GROUP', 'consumer group of cdr.rated and cdr.dlq', {
-      default: 'cdrate-aggregation',
-    }),
-    httpPort: setting.port('HTTP_PORT', '/healthz, /readyz, /metrics', { default: 9473 }),
-    instanceId: setting.string('INSTANCE_ID', 'names this instance in logs and Kafka client ids', {
-      default: defaults.instance,
-    }),
-    logLevel: setting.oneOf('LOG_LEVEL', 'log level', ['debug', 'info', 'warn', 'error'], {
-      default: 'info',
-    }),
-    shutdownGraceMs: setting.integer(
-      'SHUTDOWN_GRACE_MS',
-      'time to drain on SIGTERM before exiting anyway',
-      { min: 0, max: 600_000 },
-      { default: 10_000 },
-    ),
-    clickhouseUrl: setting.url('CLICKHOUSE_URL', 'ClickHouse HTTP endpoint', {
-      default: 'http://127.0.0.1:8123',
-    }),
-    clickhouseUser: setting.string('CLICKHOUSE_USER', 'ClickHouse user', { default: 'default' }),
-    clickhousePassword: setting.string('CLICKHOUSE_PASSWORD', 'ClickHouse password', {
-      default: '',
-      secret: true,
-    }),
-    clickhouseDatabase: setting.string('CLICKHOUSE_DATABASE', 'database of rated_calls and rejected_cdrs', {
-      default: 'cdr',
-    }),
+    ...kafkaSettings(),
+    topicRated: topics.topicRated,
+    topicDlq: topics.topicDlq,
+    consumerGroup: consumerGroupSetting('cdrate-aggregation', 'cdr.rated and cdr.dlq'),
+    ...runtimeSettings({ httpPort: 9473, instance: defaults.instance }),
+    ...clickhouseSettings({ database: 'database of rated_calls and rejected_cdrs' }),
     clickhouseMigrationsDir: setting.string(
       'CLICKHOUSE_MIGRATIONS_DIR',
       'directory of the NNNN_*.sql migrations applied at start',

@@ -3,6 +3,7 @@
  * and the bearer token billing jobs send. Read once by `main.ts`; nothing else reads the environment.
  */
 import { hostname } from 'node:os';
+import { clickhouseSettings, kafkaSettings, runtimeSettings, topicSettings } from '@cdrate/service-runtime';
 import { loadConfig, setting, type ConfigOf, type Setting } from '@cdrate/config';
 
 /** Shortest bearer token accepted: a guessable token is a misconfiguration, reported at start. */
@@ -26,51 +27,22 @@ function tokenSetting(): Setting<string> {
 export function billingApiConfigSpec(defaults: { readonly instance: string }) {
   return {
     apiToken: tokenSetting(),
-    httpPort: setting.port('HTTP_PORT', 'the API, /healthz, /readyz, /metrics', { default: 9474 }),
+    ...runtimeSettings({ httpPort: 9474, instance: defaults.instance }),
     httpHost: setting.string('HTTP_HOST', 'address to listen on (0.0.0.0 for every interface)', {
       default: '127.0.0.1',
     }),
-    kafkaBrokers: setting.list('KAFKA_BROKERS', 'Kafka bootstrap servers, comma-separated', {
-      default: ['127.0.0.1:9092'],
-    }),
-    topicAccounts: setting.string('TOPIC_ACCOUNTS', 'account master data (compacted): plans', {
-      default: 'accounts',
-    }),
-    topicPartitions: setting.integer(
-      'TOPIC_PARTITIONS',
-      'partitions of the accounts topic if this service creates it',
-      { min: 1, max: 10_000 },
-      { default: 6 },
-    ),
+    ...kafkaSettings(),
+    topicAccounts: topicSettings().topicAccounts,
     accountsLoadTimeoutMs: setting.integer(
       'ACCOUNTS_LOAD_TIMEOUT_MS',
       'how long start waits for the accounts topic to be read before failing',
       { min: 1000, max: 3_600_000 },
       { default: 60_000 },
     ),
-    instanceId: setting.string('INSTANCE_ID', 'names this instance in logs and Kafka client ids', {
-      default: defaults.instance,
+    ...clickhouseSettings({
+      database: 'database of rated_calls',
+      user: 'ClickHouse user (read-only is enough)',
     }),
-    logLevel: setting.oneOf('LOG_LEVEL', 'log level', ['debug', 'info', 'warn', 'error'], {
-      default: 'info',
-    }),
-    shutdownGraceMs: setting.integer(
-      'SHUTDOWN_GRACE_MS',
-      'time for requests in flight to finish on SIGTERM before exiting anyway',
-      { min: 0, max: 600_000 },
-      { default: 10_000 },
-    ),
-    clickhouseUrl: setting.url('CLICKHOUSE_URL', 'ClickHouse HTTP endpoint', {
-      default: 'http://127.0.0.1:8123',
-    }),
-    clickhouseUser: setting.string('CLICKHOUSE_USER', 'ClickHouse user (read-only is enough)', {
-      default: 'default',
-    }),
-    clickhousePassword: setting.string('CLICKHOUSE_PASSWORD', 'ClickHouse password', {
-      default: '',
-      secret: true,
-    }),
-    clickhouseDatabase: setting.string('CLICKHOUSE_DATABASE', 'database of rated_calls', { default: 'cdr' }),
     clickhouseTimeoutMs: setting.integer(
       'CLICKHOUSE_TIMEOUT_MS',
       'socket inactivity timeout of a ClickHouse request (an export sorts before its first byte)',

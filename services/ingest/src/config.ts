@@ -2,8 +2,8 @@
  * Settings of the ingest service: the shared settings of docs/pipeline.md plus its own. Read once by
  * `main.ts` with `loadConfig`; nothing else reads the environment.
  */
-import { hostname } from 'node:os';
 import { setting, type ConfigOf } from '@cdrate/config';
+import { consumerGroupSetting, kafkaSettings, runtimeSettings, topicSettings } from '@cdrate/service-runtime';
 import { DEFAULT_CACHE_SIZE } from '@cdrate/numbering';
 
 /** Default of `DEDUP_WINDOW`: `cdr_id`s remembered for duplicate detection. */
@@ -11,32 +11,10 @@ export const DEFAULT_DEDUP_WINDOW = 1_000_000;
 
 /** Every setting of the ingest service, keyed by the name the code uses. */
 export const ingestConfigSpec = {
-  kafkaBrokers: setting.list('KAFKA_BROKERS', 'Kafka bootstrap servers, comma-separated', {
-    default: ['127.0.0.1:9092'],
-  }),
-  topicRaw: setting.string('TOPIC_RAW', 'raw CDRs from switches', { default: 'cdr.raw' }),
-  topicNormalized: setting.string('TOPIC_NORMALIZED', 'ingest → rating', { default: 'cdr.normalized' }),
-  topicRated: setting.string('TOPIC_RATED', 'rating → aggregation', { default: 'cdr.rated' }),
-  topicDlq: setting.string('TOPIC_DLQ', 'dead letters of every stage', { default: 'cdr.dlq' }),
-  topicAccounts: setting.string('TOPIC_ACCOUNTS', 'account master data (compacted)', { default: 'accounts' }),
-  topicPartitions: setting.integer(
-    'TOPIC_PARTITIONS',
-    'partitions of topics the service creates',
-    { min: 1, max: 10_000 },
-    { default: 6 },
-  ),
-  consumerGroup: setting.string('CONSUMER_GROUP', 'consumer group of cdr.raw', { default: 'cdrate-ingest' }),
-  httpPort: setting.port('HTTP_PORT', '/healthz, /readyz, /metrics', { default: 9471 }),
-  instanceId: setting.string('INSTANCE_ID', 'names this instance in logs and Kafka client ids', {
-    default: `${hostname()}-${process.pid}`,
-  }),
-  logLevel: setting.oneOf('LOG_LEVEL', 'log level', ['debug', 'info', 'warn', 'error'], { default: 'info' }),
-  shutdownGraceMs: setting.integer(
-    'SHUTDOWN_GRACE_MS',
-    'time to drain on SIGTERM before exiting anyway',
-    { min: 1, max: 600_000 },
-    { default: 10_000 },
-  ),
+  ...kafkaSettings(),
+  ...topicSettings(),
+  consumerGroup: consumerGroupSetting('cdrate-ingest', 'cdr.raw'),
+  ...runtimeSettings({ httpPort: 9471 }),
   dedupWindow: setting.integer(
     'DEDUP_WINDOW',
     'cdr_ids remembered to drop resent CDRs (at least this many, at most twice as many)',
