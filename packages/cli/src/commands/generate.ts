@@ -34,8 +34,8 @@ Options:
   --seed <n>              Seed of the random generator (default 1).
 
 Data shape: 8 % internal (extension to extension), 10 % inbound (half of them to a toll-free number where
-the account has one), 82 % outbound: 70 % to the account's own country, 10 % to US/CA/GB/BR, 20 % to other
-countries; destinations drawn with a skew from a pool of 30,000 numbers, dialled as +E.164, bare digits,
+the account has one), 82 % outbound: 68 % to the account's own country, 2 % to premium-rate numbers of
+it (+1 900, +44 909, +55 900), 10 % to US/CA/GB/BR, 20 % to other countries; destinations drawn with a skew from a pool of 30,000 numbers, dialled as +E.164, bare digits,
 national format or with an international prefix (011, 00, Brazilian 0021); 12 % unanswered; talk time
 exponential with a 3-minute mean; times with offsets Z, -05:00, -03:00, +00:00, +01:00.
 `;
@@ -94,11 +94,21 @@ const TEMPLATES = {
     '3531xxxxxxx',
     '5411xxxxxxxx',
   ],
+  // Premium-rate numbers (rated as domestic_metered by the default tariff's premium.csv).
+  P_NANP: ['1900xxxxxxx'],
+  P_GB: ['44909xxxxxxx'],
+  P_BR: ['55900xxxxxxx'],
 } as const;
 type Bucket = keyof typeof TEMPLATES;
 type E164Party = Extract<PartyNumber, { kind: 'e164' }>;
 const HOME_COUNTRIES = ['US', 'CA', 'GB', 'BR'] as const;
 type HomeCountry = (typeof HOME_COUNTRIES)[number];
+const PREMIUM_OF: Readonly<Record<HomeCountry, Bucket>> = {
+  US: 'P_NANP',
+  CA: 'P_NANP',
+  GB: 'P_GB',
+  BR: 'P_BR',
+};
 const OFFSETS = ['Z', 'Z', 'Z', 'Z', '-05:00', '-03:00', '+00:00', '+01:00'] as const;
 
 interface SampleAccount {
@@ -137,7 +147,7 @@ class SampleData {
   }
 
   number(bucket: Bucket): E164Party {
-    const expected = bucket === 'INTL' ? undefined : bucket;
+    const expected = bucket === 'INTL' || bucket.startsWith('P_') ? undefined : bucket;
     for (;;) {
       const e164 =
         '+' + this.pick(TEMPLATES[bucket]).replace(/x/g, () => String(Math.floor(this.random() * 10)));
@@ -236,9 +246,28 @@ export async function generateSampleData(
   accountsOut.end(accounts.map((a) => JSON.stringify(a)).join('\n') + '\n');
   await once(accountsOut, 'finish');
 
-  const pool: Record<Bucket, E164Party[]> = { US: [], CA: [], PR: [], GB: [], BR: [], INTL: [] };
-  const sizes: Record<HomeCountry | 'INTL', number> = { US: 9000, CA: 3000, GB: 4500, BR: 6000, INTL: 7500 };
-  for (const [bucket, size] of Object.entries(sizes) as Array<[HomeCountry | 'INTL', number]>) {
+  const pool: Record<Bucket, E164Party[]> = {
+    US: [],
+    CA: [],
+    PR: [],
+    GB: [],
+    BR: [],
+    INTL: [],
+    P_NANP: [],
+    P_GB: [],
+    P_BR: [],
+  };
+  const sizes: Partial<Record<Bucket, number>> = {
+    US: 9000,
+    CA: 3000,
+    GB: 4500,
+    BR: 6000,
+    INTL: 7500,
+    P_NANP: 50,
+    P_GB: 50,
+    P_BR: 50,
+  };
+  for (const [bucket, size] of Object.entries(sizes) as Array<[Bucket, number]>) {
     for (let i = 0; i < size; i += 1)
       pool[bucket].push(data.number(bucket === 'US' && i % 20 === 0 ? 'PR' : bucket));
   }
@@ -296,7 +325,14 @@ function sampleRecord(
     direction = 'outbound';
     source = data.pick(account.numbers);
     const d = data.uniform();
-    const bucket: Bucket = d < 0.7 ? account.country : d < 0.8 ? data.pick(HOME_COUNTRIES) : 'INTL';
+    const bucket: Bucket =
+      d < 0.02
+        ? PREMIUM_OF[account.country]
+        : d < 0.7
+          ? account.country
+          : d < 0.8
+            ? data.pick(HOME_COUNTRIES)
+            : 'INTL';
     destination = data.dialled(data.skewed(pool[bucket]), account.country);
   }
   const startMs = options.startMs + Math.floor(data.uniform() * options.days * 86_400_000);
