@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { normaliseNumber } from '@cdrate/numbering';
 import type { PartyNumber } from '@cdrate/rating-core';
-import { EXIT_OK, EXIT_USAGE, UsageError, type Command } from '../command.js';
+import { EXIT_OK, UsageError, type Command } from '../command.js';
+import { defineCommand, positiveIntegerOption, usageErrors } from './shared.js';
 
 const HELP = `cdr generate — write realistic sample accounts and CDRs (deterministic per seed)
 
@@ -363,17 +364,9 @@ function rate(value: string | undefined, name: string): number {
   return parsed;
 }
 
-function positive(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!/^[1-9][0-9]*$/.test(value))
-    throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
-  return Number(value);
-}
-
 function parseOptions(args: readonly string[]): GenerateOptions | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
+  const { values } = usageErrors(() =>
+    parseArgs({
       args: [...args],
       strict: true,
       allowPositionals: false,
@@ -388,10 +381,8 @@ function parseOptions(args: readonly string[]): GenerateOptions | 'help' {
         seed: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+    }),
+  );
   if (values.help === true) return 'help';
   if (values['out-dir'] === undefined) throw new UsageError('missing --out-dir');
   const start = values.start ?? '2026-01-01';
@@ -399,33 +390,22 @@ function parseOptions(args: readonly string[]): GenerateOptions | 'help' {
   if (!Number.isFinite(startMs)) throw new UsageError(`--start must be a date YYYY-MM-DD, got "${start}"`);
   return {
     outDir: values['out-dir'],
-    count: positive(values.count, 'count', 10_000),
-    accounts: positive(values.accounts, 'accounts', 2000),
+    count: positiveIntegerOption(values.count, 'count', 10_000),
+    accounts: positiveIntegerOption(values.accounts, 'accounts', 2000),
     badRate: rate(values['bad-rate'], 'bad-rate'),
     duplicateRate: rate(values['duplicate-rate'], 'duplicate-rate'),
     startMs,
-    days: positive(values.days, 'days', 90),
-    seed: positive(values.seed, 'seed', 1),
+    days: positiveIntegerOption(values.days, 'days', 90),
+    seed: positiveIntegerOption(values.seed, 'seed', 1),
   };
 }
 
-export const generateCommand: Command = {
+export const generateCommand: Command = defineCommand({
   name: ['generate'],
   summary: 'write realistic sample accounts and CDRs for demos, tests and benchmarks',
   help: HELP,
-  async run(args, io) {
-    let options: GenerateOptions | 'help';
-    try {
-      options = parseOptions(args);
-    } catch (error) {
-      if (!(error instanceof UsageError)) throw error;
-      io.stderr.write(`cdr generate: ${error.message}\nRun \`cdr generate --help\` for usage.\n`);
-      return EXIT_USAGE;
-    }
-    if (options === 'help') {
-      io.stdout.write(HELP);
-      return EXIT_OK;
-    }
+  parse: parseOptions,
+  async execute(options, io) {
     const started = performance.now();
     const files = await generateSampleData(options);
     const seconds = (performance.now() - started) / 1000;
@@ -435,4 +415,4 @@ export const generateCommand: Command = {
     );
     return EXIT_OK;
   },
-};
+});

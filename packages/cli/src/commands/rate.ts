@@ -7,17 +7,17 @@ import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { REJECT_CODES, type RejectCode } from '@cdrate/rating-core';
+import { DEFAULT_DEDUP_WINDOW, REJECT_CODES, type RejectCode } from '@cdrate/rating-core';
 import { createNormaliser, DEFAULT_CACHE_SIZE } from '@cdrate/numbering';
 import { loadTariffDirectory } from '@cdrate/tariff-files';
 import { EXIT_OK, EXIT_REJECTS, EXIT_USAGE, UsageError, type CliIo, type Command } from '../command.js';
-import { DEFAULT_DEDUP_WINDOW } from '@cdrate/rating-core';
 import { loadAccounts } from '../io/accounts.js';
 import { RATED_CSV_HEADER, ratedCsvLine, ratedJsonLine, type OutputFormat } from '../io/formats.js';
 import { readLines } from '../io/line-reader.js';
 import { BatchedWriter } from '../io/output.js';
 import { rateWithWorkers, startWorkers, type ParallelRun } from '../parallel.js';
 import { LineProcessor, RatingRun, type InputFormat, type RecordSink } from '../pipeline.js';
+import { defineCommand, positiveIntegerOption, usageErrors } from './shared.js';
 
 const HELP = `cdr rate — rate a file of CDRs with the embedded engine (no Kafka, no ClickHouse)
 
@@ -92,17 +92,9 @@ export interface RateSummary {
   readonly seconds: number;
 }
 
-function positiveInteger(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!/^[1-9][0-9]*$/.test(value))
-    throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
-  return Number(value);
-}
-
 function parseOptions(args: readonly string[]): RateFilesOptions | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
+  const { values } = usageErrors(() =>
+    parseArgs({
       args: [...args],
       strict: true,
       allowPositionals: false,
@@ -120,10 +112,8 @@ function parseOptions(args: readonly string[]): RateFilesOptions | 'help' {
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+    }),
+  );
   if (values.help === true) return 'help';
   const missing = (['rates', 'accounts', 'in', 'out', 'rejects'] as const).filter(
     (name) => values[name] === undefined,
@@ -145,34 +135,23 @@ function parseOptions(args: readonly string[]): RateFilesOptions | 'help' {
     rejects: values.rejects as string,
     format,
     inFormat,
-    dedupWindow: positiveInteger(values['dedup-window'], 'dedup-window', DEFAULT_DEDUP_WINDOW),
-    cacheSize: positiveInteger(values['cache-size'], 'cache-size', DEFAULT_CACHE_SIZE),
+    dedupWindow: positiveIntegerOption(values['dedup-window'], 'dedup-window', DEFAULT_DEDUP_WINDOW),
+    cacheSize: positiveIntegerOption(values['cache-size'], 'cache-size', DEFAULT_CACHE_SIZE),
     jobs:
-      values.jobs === undefined || values.jobs === 'auto' ? 'auto' : positiveInteger(values.jobs, 'jobs', 1),
+      values.jobs === undefined || values.jobs === 'auto'
+        ? 'auto'
+        : positiveIntegerOption(values.jobs, 'jobs', 1),
     quiet: values.quiet === true,
   };
 }
 
-export const rateCommand: Command = {
+export const rateCommand: Command = defineCommand({
   name: ['rate'],
   summary: 'rate a file of CDRs with the embedded engine (no Kafka, no ClickHouse)',
   help: HELP,
-  async run(args, io) {
-    let options: RateFilesOptions | 'help';
-    try {
-      options = parseOptions(args);
-    } catch (error) {
-      if (!(error instanceof UsageError)) throw error;
-      io.stderr.write(`cdr rate: ${error.message}\nRun \`cdr rate --help\` for usage.\n`);
-      return EXIT_USAGE;
-    }
-    if (options === 'help') {
-      io.stdout.write(HELP);
-      return EXIT_OK;
-    }
-    return rateFiles(options, io);
-  },
-};
+  parse: parseOptions,
+  execute: rateFiles,
+});
 
 function fail(io: CliIo, message: string): number {
   io.stderr.write(`cdr rate: ${message}\n`);
