@@ -4,6 +4,7 @@
  * (the common case: a JSON CDR) and as base64 otherwise (Avro, garbage), so replay gets the exact bytes.
  */
 import { Buffer, isUtf8 } from 'node:buffer';
+import { CONTENT_TYPE_HEADER, CONTENT_TYPE_JSON } from './raw.js';
 import type { DlqOrigin, DlqRecord, PayloadEncoding, Stage } from './records.js';
 import { decodeFailure, decoded, type DecodeResult } from './result.js';
 
@@ -30,6 +31,24 @@ export interface DlqRecordInput {
   readonly origin: DlqOrigin;
   /** When the stage rejected it, UTC epoch milliseconds. */
   readonly failedAtMs: number;
+}
+
+/** A dead letter as sent to the DLQ topic (compatible with the Kafka adapter's outgoing message). */
+export interface DeadLetterMessage {
+  /** `cdr_id` when known, so a call's dead letters share a partition; else no key. */
+  readonly key: string | null;
+  /** The JSON DLQ record. */
+  readonly value: Buffer;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Builds, encodes and addresses one dead letter: the one way every stage writes to the DLQ topic. */
+export function deadLetterMessage(input: DlqRecordInput): DeadLetterMessage {
+  return {
+    key: input.cdrId,
+    value: encodeDlqRecord(buildDlqRecord(input)),
+    headers: { [CONTENT_TYPE_HEADER]: CONTENT_TYPE_JSON },
+  };
 }
 
 /** Builds a DLQ record, choosing `utf8` or `base64` for the payload. Throws `RangeError` on a bad time. */

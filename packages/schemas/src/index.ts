@@ -24,8 +24,15 @@ export {
   MAX_ACCOUNT_BYTES,
   MAX_CDR_BYTES,
 } from './codecs.js';
-export { buildDlqRecord, decodeDlqRecord, dlqPayloadBytes, encodeDlqRecord, MAX_DLQ_BYTES } from './dlq.js';
-export type { DlqRecordInput } from './dlq.js';
+export {
+  buildDlqRecord,
+  deadLetterMessage,
+  decodeDlqRecord,
+  dlqPayloadBytes,
+  encodeDlqRecord,
+  MAX_DLQ_BYTES,
+} from './dlq.js';
+export type { DeadLetterMessage, DlqRecordInput } from './dlq.js';
 export {
   CONTENT_TYPE_AVRO,
   CONTENT_TYPE_HEADER,

@@ -1,5 +1,6 @@
 import {
   buildDlqRecord,
+  deadLetterMessage,
   decodeDlqRecord,
   dlqPayloadBytes,
   encodeDlqRecord,
@@ -90,5 +91,45 @@ describe('DLQ records', () => {
 
   it('refuses to encode a record that breaks its contract', () => {
     expect(() => encodeDlqRecord({ ...build(Buffer.from('x')), failed_at: 'yesterday' })).toThrow(TypeError);
+  });
+});
+
+describe('deadLetterMessage', () => {
+  it('addresses the JSON record by cdr_id with its content type, payload intact', () => {
+    const payload = Buffer.from([0xcd, 0x01, 0xff]);
+    const letter = deadLetterMessage({
+      cdrId: 'c-9',
+      errorCode: 'MALFORMED_RECORD',
+      errorMessage: 'TRUNCATED: ends early',
+      stage: 'rating',
+      payload,
+      origin: { topic: 'cdr.normalized', partition: 2, offset: '41' },
+      failedAtMs: Date.UTC(2026, 0, 2, 3, 4, 5),
+    });
+    expect(letter.key).toBe('c-9');
+    expect(letter.headers).toEqual({ 'content-type': 'application/json' });
+    const decoded = decodeDlqRecord(letter.value);
+    if (!decoded.ok) throw new Error(decoded.message);
+    expect(decoded.value).toMatchObject({
+      cdr_id: 'c-9',
+      error_code: 'MALFORMED_RECORD',
+      stage: 'rating',
+      payload_encoding: 'base64',
+      failed_at: '2026-01-02T03:04:05.000Z',
+    });
+    expect(dlqPayloadBytes(decoded.value)).toEqual(payload);
+  });
+
+  it('sends a dead letter without a known cdr_id without a key', () => {
+    const letter = deadLetterMessage({
+      cdrId: null,
+      errorCode: 'MALFORMED_RECORD',
+      errorMessage: 'NOT_JSON: x',
+      stage: 'ingest',
+      payload: Buffer.from('{'),
+      origin: { topic: 'cdr.raw', partition: 0, offset: '0' },
+      failedAtMs: 0,
+    });
+    expect(letter.key).toBeNull();
   });
 });

@@ -16,15 +16,7 @@ import type {
   KafkaProducer,
   OutgoingMessage,
 } from '@cdrate/kafka';
-import {
-  buildDlqRecord,
-  CONTENT_TYPE_HEADER,
-  CONTENT_TYPE_JSON,
-  decodeDlqRecord,
-  decodeRatedCall,
-  encodeDlqRecord,
-  rejectOfDecodeFailure,
-} from '@cdrate/schemas';
+import { deadLetterMessage, decodeDlqRecord, decodeRatedCall, rejectOfDecodeFailure } from '@cdrate/schemas';
 import type { Logger, ServiceApp } from '@cdrate/service-runtime';
 import type { Registry } from 'prom-client';
 import { Batcher } from './batcher.js';
@@ -134,7 +126,7 @@ export function createAggregationApp(options: AggregationAppOptions): ServiceApp
   }
 
   function deadLetter(source: RowSource, code: string, message: string): OutgoingMessage {
-    const record = buildDlqRecord({
+    const letter = deadLetterMessage({
       cdrId: source.cdrId,
       errorCode: code,
       errorMessage: message,
@@ -148,11 +140,7 @@ export function createAggregationApp(options: AggregationAppOptions): ServiceApp
       { topic: source.topic, partition: source.partition, offset: source.offset, code, error: message },
       'rated call dead-lettered',
     );
-    return {
-      key: source.cdrId,
-      value: encodeDlqRecord(record),
-      headers: { [CONTENT_TYPE_HEADER]: CONTENT_TYPE_JSON },
-    };
+    return letter;
   }
 
   const ratedSink: BatchSink<RowSource> = {

@@ -14,13 +14,11 @@ import {
   type PartyNumber,
 } from '@cdrate/rating-core';
 import {
-  buildDlqRecord,
+  deadLetterMessage,
   CONTENT_TYPE_AVRO,
   CONTENT_TYPE_HEADER,
-  CONTENT_TYPE_JSON,
   decodeRawCdrMessage,
   rejectOfDecodeFailure,
-  encodeDlqRecord,
   encodeNormalizedCdr,
   type NormalizedCdr,
   type NumberType,
@@ -231,20 +229,17 @@ export function ingestBatch(messages: readonly ConsumedMessage[], context: Inges
       code: outcome.code,
       message: outcome.message,
     });
-    const record = buildDlqRecord({
-      cdrId: outcome.cdrId,
-      errorCode: outcome.code,
-      errorMessage: outcome.message,
-      stage: 'ingest',
-      payload: message.value ?? Buffer.alloc(0),
-      origin: { topic: context.topic, partition: context.partition, offset: message.offset },
-      failedAtMs: context.nowMs,
-    });
-    deadLetters.push({
-      key: outcome.cdrId,
-      value: encodeDlqRecord(record),
-      headers: { [CONTENT_TYPE_HEADER]: CONTENT_TYPE_JSON },
-    });
+    deadLetters.push(
+      deadLetterMessage({
+        cdrId: outcome.cdrId,
+        errorCode: outcome.code,
+        errorMessage: outcome.message,
+        stage: 'ingest',
+        payload: message.value ?? Buffer.alloc(0),
+        origin: { topic: context.topic, partition: context.partition, offset: message.offset },
+        failedAtMs: context.nowMs,
+      }),
+    );
   }
   return { normalized, deadLetters, rejects, duplicates, accepted };
 }

@@ -17,13 +17,11 @@ import {
   type Tariff,
 } from '@cdrate/rating-core';
 import {
-  buildDlqRecord,
+  deadLetterMessage,
   CONTENT_TYPE_AVRO,
   CONTENT_TYPE_HEADER,
-  CONTENT_TYPE_JSON,
   decodeNormalizedCdr,
   rejectOfDecodeFailure,
-  encodeDlqRecord,
   encodeRatedCall,
   type NormalizedCdr,
   type NumberType,
@@ -195,20 +193,17 @@ export function rateBatch(messages: readonly ConsumedMessage[], context: RatingC
       code: outcome.code,
       message: outcome.message,
     });
-    const record = buildDlqRecord({
-      cdrId: outcome.cdrId,
-      errorCode: outcome.code,
-      errorMessage: outcome.message,
-      stage: 'rating',
-      payload: message.value ?? Buffer.alloc(0),
-      origin: { topic: context.topic, partition: context.partition, offset: message.offset },
-      failedAtMs: context.nowMs,
-    });
-    deadLetters.push({
-      key: outcome.cdrId,
-      value: encodeDlqRecord(record),
-      headers: { [CONTENT_TYPE_HEADER]: CONTENT_TYPE_JSON },
-    });
+    deadLetters.push(
+      deadLetterMessage({
+        cdrId: outcome.cdrId,
+        errorCode: outcome.code,
+        errorMessage: outcome.message,
+        stage: 'rating',
+        payload: message.value ?? Buffer.alloc(0),
+        origin: { topic: context.topic, partition: context.partition, offset: message.offset },
+        failedAtMs: context.nowMs,
+      }),
+    );
   }
   return { rated, deadLetters, rejects, callTypes };
 }
