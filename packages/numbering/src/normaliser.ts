@@ -4,13 +4,12 @@
  * `min` metadata cannot tell a Brazilian mobile from a landline. Parsing costs 3–15 µs, so results are
  * cached by (raw text, default country) in a bounded two-generation cache.
  */
-import {
-  parsePhoneNumberFromString,
-  type CountryCode,
-  type NumberType as LibType,
-} from 'libphonenumber-js/max';
+import type { CountryCode, NumberType as LibType } from 'libphonenumber-js/max';
 import type { NumberType, PartyNumber } from '@cdrate/rating-core';
 import { StringTable } from '@cdrate/rating-core';
+import { libphonenumber } from './libphonenumber.js';
+
+const { parsePhoneNumberFromString } = libphonenumber;
 
 /** Longest digit string without `+` that is read as an extension rather than a phone number. */
 export const MAX_EXTENSION_DIGITS = 6;
