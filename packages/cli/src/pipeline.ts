@@ -110,8 +110,8 @@ export class RatingRun {
 export interface RecordSink {
   /** A rated call, serialised (with its newline). */
   rated(text: string, cdrId: string): void;
-  /** A rejects-file line (with its newline); `decoded` as in {@link RecordOutcome}. */
-  rejected(text: string, cdrId: string | undefined, decoded: boolean, code: RejectCode): void;
+  /** A rejects-file entry (its line is `JSON.stringify(entry)`); `decoded` as in {@link RecordOutcome}. */
+  rejected(entry: RejectLine, cdrId: string | undefined, decoded: boolean, code: RejectCode): void;
 }
 
 /** Input formats; `auto` decides on the first non-blank line (`{` → jsonl, else csv). */
@@ -188,7 +188,7 @@ export class LineProcessor {
         line,
         record,
       };
-      sink.rejected(JSON.stringify(entry) + '\n', outcome.cdrId, outcome.decoded, outcome.code);
+      sink.rejected(entry, outcome.cdrId, outcome.decoded, outcome.code);
     }
   }
 }

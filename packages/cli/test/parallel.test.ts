@@ -14,6 +14,7 @@ async function rate(
   dir: string,
   jobs: number,
   format: string,
+  input = `in.${format}`,
 ): Promise<{ code: number; stderr: string; raw: string }> {
   const stderr = new PassThrough();
   let err = '';
@@ -27,7 +28,7 @@ async function rate(
       '--accounts',
       join(dir, 'accounts.jsonl'),
       '--in',
-      join(dir, `in.${format}`),
+      join(dir, input),
       '--out',
       join(dir, `out-${jobs}`),
       '--rejects',
@@ -101,4 +102,104 @@ describe('cdr rate --jobs 2', () => {
     },
     120_000, // worker threads load libphonenumber and the tables: slow on a busy CI machine
   );
+
+  it('keeps every reject of a record that could not be read when a later repeat is dropped', async () => {
+    // A repeat that would be rejected is a duplicate (no reject line); the unreadable lines before it
+    // in its chunk keep theirs.
+    const record = (id: string, account: string): string =>
+      JSON.stringify({
+        cdr_id: id,
+        account_id: account,
+        source: '+12125550100',
+        destination: '+442079460958',
+        start_time: '2026-03-01T10:00:00Z',
+        end_time: '2026-03-01T10:01:02Z',
+      });
+    const here = mkdtempSync(join(tmpdir(), 'cdr-parallel-rejects-'));
+    writeFileSync(join(here, 'accounts.jsonl'), readFileSync(join(dir, 'accounts.jsonl')));
+    const body: string[] = [];
+    for (let i = 0; i < 12000; i++) {
+      body.push(record(`r${i}`, 'a'));
+      if (i % 1000 === 999) body.push('{broken', '[1]', record(`r${i - 500}`, 'nobody'), '{"cdr_id":"x"}');
+    }
+    writeFileSync(join(here, 'in.jsonl'), body.join('\n') + '\n');
+    const one = await rate(here, 1, 'jsonl');
+    const two = await rate(here, 2, 'jsonl');
+    expect(two.stderr).toBe(one.stderr);
+    expect(one.stderr).toMatch(/duplicates\s+12\b/);
+    const rejects = readFileSync(join(here, 'rejects-1'), 'utf8');
+    expect(rejects.split('\n').filter((l) => l.includes('"MALFORMED_RECORD"'))).toHaveLength(24);
+    expect(readFileSync(join(here, 'rejects-2'), 'utf8')).toBe(rejects);
+    expect(readFileSync(join(here, 'out-2')).equals(readFileSync(join(here, 'out-1')))).toBe(true);
+  }, 120_000);
+
+  it('reads standard input and writes standard output like --jobs 1', async () => {
+    const input = readFileSync(join(dir, 'in.jsonl'));
+    const run = async (jobs: number): Promise<{ code: number; out: Buffer; rejects: string }> => {
+      const stdout = new PassThrough();
+      const chunks: Buffer[] = [];
+      stdout.on('data', (d: Buffer) => chunks.push(d));
+      // Uneven pieces, so that lines are cut across reads.
+      const pieces: Buffer[] = [];
+      for (let at = 0; at < input.length; at += 70_001) pieces.push(input.subarray(at, at + 70_001));
+      const io: CliIo = {
+        stdin: Readable.from(pieces),
+        stdout,
+        stderr: new PassThrough(),
+        workerScript: WORKER,
+      };
+      const code = await runCli(
+        [
+          'rate',
+          '--rates',
+          join(ROOT, 'rate-tables', 'default'),
+          '--accounts',
+          join(dir, 'accounts.jsonl'),
+          '--in',
+          '-',
+          '--out',
+          '-',
+          '--rejects',
+          join(dir, `stdin-rejects-${jobs}`),
+          '--jobs',
+          String(jobs),
+        ],
+        io,
+      );
+      return {
+        code,
+        out: Buffer.concat(chunks),
+        rejects: readFileSync(join(dir, `stdin-rejects-${jobs}`), 'utf8'),
+      };
+    };
+    const one = await run(1);
+    const two = await run(2);
+    expect(two.code).toBe(one.code);
+    expect(one.out.length).toBeGreaterThan(1_000_000);
+    expect(two.out.equals(one.out)).toBe(true);
+    expect(two.rejects).toBe(one.rejects);
+  }, 120_000);
+
+  it('finds the format and the CSV header after blank lines, with CRLF and no final line end', async () => {
+    const here = mkdtempSync(join(tmpdir(), 'cdr-parallel-csv-'));
+    writeFileSync(join(here, 'accounts.jsonl'), readFileSync(join(dir, 'accounts.jsonl')));
+    const rows = Array.from(
+      { length: 40000 },
+      (_, i) =>
+        `k${i % 39000},${i % 5000 === 3 ? 'nobody' : 'a'},+12125550100,${i % 7 === 0 ? '"(212) 555-0123"' : '+442079460958'},2026-03-01T10:00:00Z,2026-03-01T10:00:0${i % 10}Z`,
+    );
+    rows.splice(20000, 0, 'too,few', '', ' ');
+    // No extension: the format is decided by the first non-blank line.
+    writeFileSync(
+      join(here, 'in'),
+      '\r\n  \r\n\ncdr_id,account_id,source,destination,start_time,end_time\r\n' + rows.join('\r\n'),
+    );
+    const one = await rate(here, 1, 'csv', 'in');
+    const two = await rate(here, 2, 'csv', 'in');
+    expect(two.stderr).toBe(one.stderr);
+    expect(one.stderr).toMatch(/rejected\s+[1-9]/);
+    expect(readFileSync(join(here, 'out-2')).equals(readFileSync(join(here, 'out-1')))).toBe(true);
+    expect(readFileSync(join(here, 'rejects-2'), 'utf8')).toBe(readFileSync(join(here, 'rejects-1'), 'utf8'));
+    expect(readFileSync(join(here, 'rejects-1'), 'utf8')).toContain('"line":20005');
+  }, 120_000);
 });

@@ -8,7 +8,7 @@
  *      → `rate(cdr, account, tariff)` → `{ kind: 'rated', call } | { kind: 'rejected', code, message }`.
  */
 export { csvField, parseCsvLine } from './csv.js';
-export { DEFAULT_DEDUP_WINDOW, DedupWindow } from './dedup.js';
+export { CodeUnitDedupWindow, DEFAULT_DEDUP_WINDOW, DedupWindow } from './dedup.js';
 export { hashString, StringTable } from './string-table.js';
 export { formatScaled, parseScaled, type ParsedDecimal } from './decimal.js';
 export {

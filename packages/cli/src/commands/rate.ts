@@ -1,7 +1,7 @@
 /**
  * `cdr rate`: rates a file of CDRs with the embedded engine (no Kafka, no ClickHouse).
  */
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
@@ -15,7 +15,13 @@ import { loadAccounts } from '../io/accounts.js';
 import { RATED_CSV_HEADER, ratedCsvLine, ratedJsonLine, type OutputFormat } from '../io/formats.js';
 import { readLines } from '../io/line-reader.js';
 import { BatchedWriter } from '../io/output.js';
-import { rateWithWorkers, startWorkers, type ParallelRun } from '../parallel.js';
+import {
+  rateWithWorkers,
+  startWorkers,
+  type ParallelInput,
+  type ParallelOutput,
+  type ParallelRun,
+} from '../parallel.js';
 import { LineProcessor, RatingRun, type InputFormat, type RecordSink } from '../pipeline.js';
 import { defineCommand, positiveIntegerOption, usageErrors } from './shared.js';
 
@@ -158,10 +164,22 @@ function fail(io: CliIo, message: string): number {
   return EXIT_USAGE;
 }
 
-async function openOutput(path: string, io: CliIo): Promise<{ stream: Writable; owned: boolean }> {
-  if (path === '-') return { stream: io.stdout, owned: false };
+interface OpenOutput {
+  readonly stream: Writable;
+  readonly owned: boolean;
+  /** The handle under `stream` when it is a regular file (parallel workers may write to it directly). */
+  readonly file: FileHandle | undefined;
+}
+
+async function openOutput(path: string, io: CliIo): Promise<OpenOutput> {
+  if (path === '-') return { stream: io.stdout, owned: false, file: undefined };
   const handle = await open(path, 'w');
-  return { stream: handle.createWriteStream({ highWaterMark: 1 << 20 }), owned: true };
+  const regular = (await handle.stat()).isFile();
+  return {
+    stream: handle.createWriteStream({ highWaterMark: 1 << 20 }),
+    owned: true,
+    file: regular ? handle : undefined,
+  };
 }
 
 /**
@@ -264,18 +282,22 @@ async function rateFilesWith(
   }
 
   let input: Readable;
+  /** The input when it is a regular file (parallel workers read it directly). */
+  let inputFile: { readonly handle: FileHandle; readonly size: number } | undefined;
   if (options.in === '-') {
     input = io.stdin;
   } else {
     try {
       const handle = await open(options.in, 'r');
+      const info = await handle.stat();
+      if (info.isFile()) inputFile = { handle, size: info.size };
       input = handle.createReadStream({ highWaterMark: 1 << 20 });
     } catch (error) {
       return fail(io, `cannot read --in ${options.in}: ${(error as Error).message}`);
     }
   }
-  let out: { stream: Writable; owned: boolean };
-  let rejectsOut: { stream: Writable; owned: boolean };
+  let out: OpenOutput;
+  let rejectsOut: OpenOutput;
   try {
     out = await openOutput(options.out, io);
     rejectsOut = await openOutput(options.rejects, io);
@@ -288,7 +310,6 @@ async function rateFilesWith(
   const output = new BatchedWriter(out.stream);
   const rejects = new BatchedWriter(rejectsOut.stream);
   const serialise = options.format === 'csv' ? ratedCsvLine : ratedJsonLine;
-  if (options.format === 'csv') output.write(RATED_CSV_HEADER);
   const progress = io.stderr.isTTY === true && !options.quiet;
   let ratingStarted = performance.now();
   let lastProgress = ratingStarted;
@@ -312,12 +333,34 @@ async function rateFilesWith(
   ratingStarted = performance.now();
   if (pool !== undefined) {
     try {
-      await rateWithWorkers(pool.run, pool.workers, input, output, rejects, run.counts, reportProgress);
+      // Workers write rated calls into a regular output file themselves, after the CSV header.
+      let parallelOutput: ParallelOutput = { kind: 'stream', writer: output };
+      if (out.file !== undefined) {
+        const header = options.format === 'csv' ? RATED_CSV_HEADER : '';
+        if (header !== '') await out.file.write(header, 0, 'utf8');
+        parallelOutput = { kind: 'file', fd: out.file.fd, position: Buffer.byteLength(header) };
+      } else if (options.format === 'csv') {
+        output.write(RATED_CSV_HEADER);
+      }
+      const parallelInput: ParallelInput =
+        inputFile === undefined ? { kind: 'stream', stream: input } : { kind: 'file', ...inputFile };
+      await rateWithWorkers(
+        pool.run,
+        pool.workers,
+        parallelInput,
+        parallelOutput,
+        rejects,
+        run.counts,
+        reportProgress,
+      );
     } catch (error) {
+      if (inputFile !== undefined) input.destroy();
       await Promise.all([output.close(out.owned), rejects.close(rejectsOut.owned)]);
       if (error instanceof UsageError) return fail(io, error.message);
       return fail(io, `rating --in ${options.in} failed: ${(error as Error).message}`);
     }
+    // Workers read the file through its descriptor; the stream over it was never read.
+    if (inputFile !== undefined) input.destroy();
     return finish(
       io,
       options,
@@ -332,6 +375,7 @@ async function rateFilesWith(
       pool.workers.length,
     );
   }
+  if (options.format === 'csv') output.write(RATED_CSV_HEADER);
   const processor = new LineProcessor(
     run,
     inputFormatOf(options),
@@ -341,7 +385,7 @@ async function rateFilesWith(
   );
   const sink: RecordSink = {
     rated: (text) => output.write(text),
-    rejected: (text) => rejects.write(text),
+    rejected: (entry) => rejects.write(JSON.stringify(entry) + '\n'),
   };
 
   try {
