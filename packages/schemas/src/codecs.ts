@@ -3,13 +3,19 @@
  * or a documented field form (a caller bug); decoders return a {@link DecodeResult} and never throw.
  */
 import type { Buffer } from 'node:buffer';
-import { createAvroCodec } from './avro/codec.js';
+import { createAvroBatchCodec, createAvroCodec, type DecodedRecords } from './avro/codec.js';
 import { SCHEMA_HISTORY } from './avro/schemas.js';
 import type { Account, NormalizedCdr, RatedCall, RawCdr } from './records.js';
 import type { DecodeResult } from './result.js';
 
 /** Size limit of one CDR or rated call (Avro or JSON); a real one is a few hundred bytes. */
 export const MAX_CDR_BYTES = 64 * 1024;
+
+/**
+ * Size limit of a batch frame of normalised CDRs or rated calls when read. Writers keep theirs well below
+ * Kafka's default `max.message.bytes` (1 MiB); a topic configured for larger messages can carry up to this.
+ */
+export const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 
 /** Size limit of one account record (its number lists can be long). */
 export const MAX_ACCOUNT_BYTES = 1024 * 1024;
@@ -75,16 +81,20 @@ const rawCdrCodec = createAvroCodec<RawCdr>({
   versions: SCHEMA_HISTORY.RawCdr,
   maxBytes: MAX_CDR_BYTES,
 });
-const normalizedCdrCodec = createAvroCodec<NormalizedCdr>({
+const normalizedCdrCodec = createAvroBatchCodec<NormalizedCdr>({
   name: 'NormalizedCdr',
+  batchName: 'NormalizedCdrBatch',
   versions: SCHEMA_HISTORY.NormalizedCdr,
   maxBytes: MAX_CDR_BYTES,
+  maxBatchBytes: MAX_BATCH_BYTES,
   check: checkNormalizedCdr,
 });
-const ratedCallCodec = createAvroCodec<RatedCall>({
+const ratedCallCodec = createAvroBatchCodec<RatedCall>({
   name: 'RatedCall',
+  batchName: 'RatedCallBatch',
   versions: SCHEMA_HISTORY.RatedCall,
   maxBytes: MAX_CDR_BYTES,
+  maxBatchBytes: MAX_BATCH_BYTES,
   check: checkRatedCall,
 });
 const accountCodec = createAvroCodec<Account>({
@@ -113,6 +123,19 @@ export function decodeNormalizedCdr(bytes: Uint8Array): DecodeResult<NormalizedC
   return normalizedCdrCodec.decode(bytes);
 }
 
+/**
+ * One `NormalizedCdrBatch` frame of single `NormalizedCdr` frames written by {@link encodeNormalizedCdr}
+ * (bodies copied). Throws `TypeError` when one is not such a frame.
+ */
+export function frameNormalizedCdrBatch(frames: readonly Uint8Array[]): Buffer {
+  return normalizedCdrCodec.frameBatch(frames);
+}
+
+/** Decodes a `cdr.normalized` message value: a single `NormalizedCdr` frame or a `NormalizedCdrBatch`. */
+export function decodeNormalizedCdrs(bytes: Uint8Array): DecodeResult<DecodedRecords<NormalizedCdr>> {
+  return normalizedCdrCodec.decodeMany(bytes);
+}
+
 /** Framed Avro of a rated call. Throws `TypeError` when a decimal string does not fit its ClickHouse column. */
 export function encodeRatedCall(call: RatedCall): Buffer {
   return ratedCallCodec.encode(call);
@@ -120,6 +143,16 @@ export function encodeRatedCall(call: RatedCall): Buffer {
 
 export function decodeRatedCall(bytes: Uint8Array): DecodeResult<RatedCall> {
   return ratedCallCodec.decode(bytes);
+}
+
+/** One `RatedCallBatch` frame of single `RatedCall` frames written by {@link encodeRatedCall}. */
+export function frameRatedCallBatch(frames: readonly Uint8Array[]): Buffer {
+  return ratedCallCodec.frameBatch(frames);
+}
+
+/** Decodes a `cdr.rated` message value: a single `RatedCall` frame or a `RatedCallBatch`. */
+export function decodeRatedCalls(bytes: Uint8Array): DecodeResult<DecodedRecords<RatedCall>> {
+  return ratedCallCodec.decodeMany(bytes);
 }
 
 /** Framed Avro of an account (value on the compacted `accounts` topic; a null value deletes the key). */

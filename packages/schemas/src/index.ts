@@ -1,5 +1,19 @@
-export { createAvroCodec, FRAME_HEADER_BYTES, FRAME_MAGIC, RECORD_IDS } from './avro/codec.js';
-export type { AvroCodec, AvroCodecOptions } from './avro/codec.js';
+export {
+  createAvroBatchCodec,
+  createAvroCodec,
+  FRAME_HEADER_BYTES,
+  FRAME_MAGIC,
+  RECORD_IDS,
+} from './avro/codec.js';
+export type {
+  AvroBatchCodec,
+  AvroBatchCodecOptions,
+  AvroCodec,
+  AvroCodecOptions,
+  BatchFrameName,
+  DecodedRecords,
+  FramedRecordName,
+} from './avro/codec.js';
 export { avscFiles } from './avro/avsc-files.js';
 export {
   ACCOUNT_V1,
@@ -14,13 +28,18 @@ export type { AvroField, AvroRecordSchema, AvroSchema, RecordName } from './avro
 export {
   decodeAccount,
   decodeNormalizedCdr,
+  decodeNormalizedCdrs,
   decodeRatedCall,
+  decodeRatedCalls,
   decodeRawCdr,
   encodeAccount,
   encodeNormalizedCdr,
   encodeRatedCall,
   encodeRawCdr,
+  frameNormalizedCdrBatch,
+  frameRatedCallBatch,
   isDecimalString,
+  MAX_BATCH_BYTES,
   MAX_ACCOUNT_BYTES,
   MAX_CDR_BYTES,
 } from './codecs.js';

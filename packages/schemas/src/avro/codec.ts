@@ -7,6 +7,10 @@
  * and not only a header). A reader resolves every version it knows to its latest one; a newer version is
  * read with its latest schema, which works because versions only append fields (the unread tail is
  * ignored).
+ *
+ * Records that travel between the pipeline's stages can also be sent many to a Kafka message, as a batch
+ * frame: `0xCD | batch record id | schema version | Avro array of the record` (docs/schemas.md, "Batch
+ * frames"). Readers of those topics accept both forms (`decodeMany`).
  */
 import { Buffer } from 'node:buffer';
 import avsc from 'avsc';
@@ -20,7 +24,20 @@ export const FRAME_MAGIC = 0xcd;
 export const FRAME_HEADER_BYTES = 3;
 
 /** Record ids of the frame (byte 1). Assigned once, never reused. */
-export const RECORD_IDS = { RawCdr: 1, NormalizedCdr: 2, RatedCall: 3, Account: 4 } as const;
+export const RECORD_IDS = {
+  RawCdr: 1,
+  NormalizedCdr: 2,
+  RatedCall: 3,
+  Account: 4,
+  NormalizedCdrBatch: 5,
+  RatedCallBatch: 6,
+} as const;
+
+/** Names of the records that have single frames (a batch frame's items are one of these). */
+export type FramedRecordName = 'RawCdr' | 'NormalizedCdr' | 'RatedCall' | 'Account';
+
+/** Names of the batch frames. */
+export type BatchFrameName = 'NormalizedCdrBatch' | 'RatedCallBatch';
 
 type Resolver = ReturnType<avsc.Type['createResolver']>;
 
@@ -35,13 +52,52 @@ export interface AvroCodec<T> {
   /** The schema version this build writes: the latest one. */
   readonly version: number;
   /** Frames and encodes `value`. Throws `TypeError` when it does not match the schema (a bug in the caller). */
-  encode(value: T): Buffer;
+  readonly encode: (value: T) => Buffer;
   /** Decodes a framed value of any version. Never throws. */
-  decode(bytes: Uint8Array): DecodeResult<T>;
+  readonly decode: (bytes: Uint8Array) => DecodeResult<T>;
+}
+
+/** Where {@link createAvroCodec}'s encoders write before copying out; grown when a value does not fit. */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+/** A codec plus the body decoder batch frames share with single frames. */
+interface InternalCodec<T> extends AvroCodec<T> {
+  /** Decodes the body in `buffer[start, end)` written with schema `version` (≥ 1), then checks it. */
+  readonly decodeBody: (buffer: Buffer, start: number, end: number, version: number) => DecodeResult<T>;
+}
+
+/** The records of one message: a single frame gives one, a batch frame its items in order. */
+export interface DecodedRecords<T> {
+  /** Each record's own outcome: a batch item can be `CORRUPT` or `BAD_FIELD` while the others are fine. */
+  readonly items: readonly DecodeResult<T>[];
+  /** True when the message was a batch frame. */
+  readonly batch: boolean;
+  /**
+   * Record `index` as a single frame, its body bytes exactly as received (the message itself when it was a
+   * single frame): the dead-letter payload of a record that is refused alone.
+   */
+  frameOf(index: number): Buffer;
+}
+
+/** A codec of a record that may also travel in batch frames. */
+export interface AvroBatchCodec<T> extends AvroCodec<T> {
+  /** Batch frame name (`NormalizedCdrBatch`, …). */
+  readonly batchName: BatchFrameName;
+  /**
+   * One batch frame holding the records of `frames`, in order. Each must be a single frame this codec wrote
+   * (latest version); their bodies are copied, not re-encoded. Throws `TypeError` otherwise (a caller bug).
+   */
+  frameBatch(frames: readonly Uint8Array[]): Buffer;
+  /**
+   * Decodes a single frame or a batch frame of this record, any version. A message whose frame or item
+   * list cannot be read fails whole (`NOT_AVRO`, `WRONG_SCHEMA`, `TRUNCATED`, …); inside a readable batch
+   * each record succeeds or fails on its own. Never throws.
+   */
+  decodeMany(bytes: Uint8Array): DecodeResult<DecodedRecords<T>>;
 }
 
 export interface AvroCodecOptions<T> {
-  readonly name: keyof typeof RECORD_IDS;
+  readonly name: FramedRecordName;
   /** Published versions, oldest first. */
   readonly versions: readonly AvroRecordSchema[];
   /** Larger values are refused with `TOO_LARGE` before decoding. */
@@ -52,12 +108,27 @@ export interface AvroCodecOptions<T> {
 
 /** Builds a codec of one record from its version history. */
 export function createAvroCodec<T>(options: AvroCodecOptions<T>): AvroCodec<T> {
-  const { name, versions, maxBytes, check } = options;
+  const { name, version, encode, decode } = createInternalCodec(options);
+  return { name, version, encode, decode };
+}
+
+function createInternalCodec<T>(options: AvroCodecOptions<T>): InternalCodec<T> {
+  const { name, versions } = options;
   const recordId = RECORD_IDS[name];
   const latestVersion = versions.length;
   if (latestVersion < 1 || latestVersion > 255)
     throw new RangeError(`${name}: 1 to 255 versions, not ${latestVersion}`);
   const latest = avroType(versions[latestVersion - 1]!);
+  return createCodec(options, recordId, latestVersion, latest);
+}
+
+function createCodec<T>(
+  options: AvroCodecOptions<T>,
+  recordId: number,
+  latestVersion: number,
+  latest: avsc.Type,
+): InternalCodec<T> {
+  const { name, versions, maxBytes, check } = options;
   const resolvers: (Resolver | undefined)[] = [];
 
   function resolverFor(version: number): Resolver | undefined {
@@ -73,17 +144,23 @@ export function createAvroCodec<T>(options: AvroCodecOptions<T>): AvroCodec<T> {
   function encode(value: T): Buffer {
     const problem = check?.(value);
     if (problem !== undefined) throw new TypeError(`${name}: ${problem}`);
-    let body: Buffer;
+    // Written into a shared scratch buffer, then copied into an exact one: `Buffer.allocUnsafe` of a small
+    // size comes from Node's pool, where avsc's `toBuffer` zero-fills a new allocation per value (~1 µs).
+    let end: number;
     try {
-      body = latest.toBuffer(value);
+      end = latest.encode(value, scratch, FRAME_HEADER_BYTES);
+      if (end < 0) {
+        scratch = Buffer.allocUnsafe(2 * (scratch.length - end));
+        end = latest.encode(value, scratch, FRAME_HEADER_BYTES);
+      }
     } catch (cause) {
       throw new TypeError(`${name}: ${invalidPaths(latest, value)}`, { cause });
     }
-    const framed = Buffer.allocUnsafe(FRAME_HEADER_BYTES + body.length);
+    const framed = Buffer.allocUnsafe(end);
+    scratch.copy(framed, 0, 0, end);
     framed[0] = FRAME_MAGIC;
     framed[1] = recordId;
     framed[2] = latestVersion;
-    body.copy(framed, FRAME_HEADER_BYTES);
     return framed;
   }
 
@@ -106,32 +183,199 @@ export function createAvroCodec<T>(options: AvroCodecOptions<T>): AvroCodec<T> {
     const buffer = Buffer.isBuffer(bytes)
       ? bytes
       : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return decodeBody(buffer, FRAME_HEADER_BYTES, buffer.length, version);
+  }
+
+  function decodeBody(buffer: Buffer, start: number, end: number, version: number): DecodeResult<T> {
+    // avsc reads to the end of the buffer it is given: a view ending with the body makes a short body
+    // `TRUNCATED` rather than read into whatever follows.
+    const bytes = end === buffer.length ? buffer : buffer.subarray(0, end);
     let value: unknown;
-    let end: number;
+    let stop: number;
     try {
-      const result: { value: unknown; offset: number } = latest.decode(
-        buffer,
-        FRAME_HEADER_BYTES,
-        resolverFor(version),
-      );
+      const result: { value: unknown; offset: number } = latest.decode(bytes, start, resolverFor(version));
       value = result.value;
-      end = result.offset;
+      stop = result.offset;
     } catch (error) {
       return decodeFailure(
         'CORRUPT',
         `${name} v${version}: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
-    if (end < 0) return decodeFailure('TRUNCATED', `${name} v${version}: the bytes end inside the record`);
-    if (end !== buffer.length && version <= latestVersion) {
-      return decodeFailure('CORRUPT', `${name} v${version}: ${buffer.length - end} bytes after the record`);
+    if (stop < 0) return decodeFailure('TRUNCATED', `${name} v${version}: the bytes end inside the record`);
+    if (stop !== end && version <= latestVersion) {
+      return decodeFailure('CORRUPT', `${name} v${version}: ${end - stop} bytes after the record`);
     }
     const problem = check?.(value as T);
     if (problem !== undefined) return decodeFailure('BAD_FIELD', `${name}: ${problem}`);
     return decoded(value as T);
   }
 
-  return { name, version: latestVersion, encode, decode };
+  return { name, version: latestVersion, encode, decode, decodeBody };
+}
+
+export interface AvroBatchCodecOptions<T> extends AvroCodecOptions<T> {
+  readonly batchName: BatchFrameName;
+  /** Larger batch frames are refused with `TOO_LARGE` before decoding. */
+  readonly maxBatchBytes: number;
+}
+
+/**
+ * Builds a codec of a record that also travels in batch frames. A batch frame's body is an Avro
+ * `array<bytes>` whose items are single-record bodies of the frame's schema version: length-prefixed, so
+ * each item is read, refused and dead-lettered on its own, and a reader reads items of a newer version as
+ * it reads single frames of one (the known fields are a prefix).
+ */
+export function createAvroBatchCodec<T>(options: AvroBatchCodecOptions<T>): AvroBatchCodec<T> {
+  const { name, batchName, versions, maxBatchBytes } = options;
+  const single = createInternalCodec(options);
+  const recordId = RECORD_IDS[name];
+  const batchId = RECORD_IDS[batchName];
+  const latestVersion = versions.length;
+
+  function frameBatch(frames: readonly Uint8Array[]): Buffer {
+    let bodyBytes = 0;
+    for (const [index, item] of frames.entries()) {
+      if (
+        item.length < FRAME_HEADER_BYTES ||
+        item[0] !== FRAME_MAGIC ||
+        item[1] !== recordId ||
+        item[2] !== latestVersion
+      ) {
+        throw new TypeError(`${batchName}: item ${index} is not a ${name} v${latestVersion} frame`);
+      }
+      bodyBytes += varintLength(item.length - FRAME_HEADER_BYTES) + item.length - FRAME_HEADER_BYTES;
+    }
+    // One array block (count, then each item as length + bytes) and the 0 count that ends the array; an
+    // empty array is the 0 alone.
+    const countBytes = frames.length === 0 ? 0 : varintLength(frames.length);
+    const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + countBytes + bodyBytes + 1);
+    out[0] = FRAME_MAGIC;
+    out[1] = batchId;
+    out[2] = latestVersion;
+    let at = frames.length === 0 ? FRAME_HEADER_BYTES : writeVarint(out, FRAME_HEADER_BYTES, frames.length);
+    for (const item of frames) {
+      at = writeVarint(out, at, item.length - FRAME_HEADER_BYTES);
+      out.set(item.subarray(FRAME_HEADER_BYTES), at);
+      at += item.length - FRAME_HEADER_BYTES;
+    }
+    out[at] = 0;
+    return out;
+  }
+
+  function decodeMany(bytes: Uint8Array): DecodeResult<DecodedRecords<T>> {
+    const buffer = Buffer.isBuffer(bytes)
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (buffer.length >= FRAME_HEADER_BYTES && buffer[0] === FRAME_MAGIC && buffer[1] === recordId) {
+      const one = single.decode(buffer);
+      return decoded({ items: [one], batch: false, frameOf: () => buffer });
+    }
+    if (buffer.length > maxBatchBytes) {
+      return decodeFailure(
+        'TOO_LARGE',
+        `${batchName}: ${buffer.length} bytes, more than the limit of ${maxBatchBytes}`,
+      );
+    }
+    if (buffer.length === 0 || buffer[0] !== FRAME_MAGIC) {
+      return decodeFailure('NOT_AVRO', `${name}: not a cdrate Avro frame (first byte is not 0xCD)`);
+    }
+    if (buffer.length < FRAME_HEADER_BYTES)
+      return decodeFailure('TRUNCATED', `${name}: frame header cut short`);
+    if (buffer[1] !== batchId) {
+      const other = NAMES_BY_ID.get(buffer[1]!) ?? `unknown record id ${buffer[1]}`;
+      return decodeFailure('WRONG_SCHEMA', `expected ${name} or ${batchName}, got ${other}`);
+    }
+    const version = buffer[2]!;
+    if (version === 0) return decodeFailure('BAD_VERSION', `${batchName}: schema version 0 does not exist`);
+    // Item i's body is buffer[starts[i], ends[i]).
+    const starts: number[] = [];
+    const ends: number[] = [];
+    const reader = { at: FRAME_HEADER_BYTES };
+    for (;;) {
+      let count = readVarint(buffer, reader);
+      if (count === undefined)
+        return decodeFailure('TRUNCATED', `${batchName} v${version}: the bytes end inside the item list`);
+      if (count === 0) break;
+      if (count < 0) {
+        count = -count;
+        if (readVarint(buffer, reader) === undefined) {
+          return decodeFailure('TRUNCATED', `${batchName} v${version}: the bytes end inside the item list`);
+        }
+      }
+      // Every item takes at least its length byte: a larger count is corrupt (and must not make us loop).
+      if (count > buffer.length - reader.at) {
+        return decodeFailure('CORRUPT', `${batchName} v${version}: ${count} items cannot fit the message`);
+      }
+      for (let i = 0; i < count; i++) {
+        const length = readVarint(buffer, reader);
+        if (length === undefined || length < 0 || length > buffer.length - reader.at) {
+          return decodeFailure('TRUNCATED', `${batchName} v${version}: item ${starts.length} is cut short`);
+        }
+        starts.push(reader.at);
+        reader.at += length;
+        ends.push(reader.at);
+      }
+    }
+    if (reader.at !== buffer.length) {
+      return decodeFailure(
+        'CORRUPT',
+        `${batchName} v${version}: ${buffer.length - reader.at} bytes after the item list`,
+      );
+    }
+    const frameOf = (index: number): Buffer => {
+      const body = buffer.subarray(starts[index], ends[index]);
+      const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + body.length);
+      out[0] = FRAME_MAGIC;
+      out[1] = recordId;
+      out[2] = version;
+      out.set(body, FRAME_HEADER_BYTES);
+      return out;
+    };
+    const items: DecodeResult<T>[] = new Array<DecodeResult<T>>(starts.length);
+    for (let i = 0; i < starts.length; i++) {
+      items[i] = single.decodeBody(buffer, starts[i]!, ends[i]!, version);
+    }
+    return decoded({ items, batch: true, frameOf });
+  }
+
+  const { version, encode, decode } = single;
+  return { name, version, encode, decode, batchName, frameBatch, decodeMany };
+}
+
+function varintLength(value: number): number {
+  let n = value * 2;
+  let length = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 0x80);
+    length++;
+  }
+  return length;
+}
+
+/** Writes the Avro `long` (zig-zag varint) of a non-negative safe integer at `at`; returns the next offset. */
+function writeVarint(out: Buffer, at: number, value: number): number {
+  let n = value * 2;
+  while (n >= 0x80) {
+    out[at++] = (n % 0x80) | 0x80;
+    n = Math.floor(n / 0x80);
+  }
+  out[at++] = n;
+  return at;
+}
+
+/** Reads an Avro `long` (zig-zag varint) of at most 7 bytes (|value| < 2^48); `undefined` when cut short. */
+function readVarint(buffer: Buffer, reader: { at: number }): number | undefined {
+  let result = 0;
+  let scale = 1;
+  for (let i = 0; i < 7; i++) {
+    if (reader.at >= buffer.length) return undefined;
+    const byte = buffer[reader.at++]!;
+    result += (byte & 0x7f) * scale;
+    if (byte < 0x80) return result % 2 === 0 ? result / 2 : -(result + 1) / 2;
+    scale *= 0x80;
+  }
+  return Number.MAX_SAFE_INTEGER; // longer than any count or length of a message: refused by the caller
 }
 
 /** An avsc type of `schema` whose arrays cannot be made to loop past the end of the bytes. */
