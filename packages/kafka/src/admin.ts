@@ -68,6 +68,8 @@ export interface KafkaAdmin {
   listTopics(): Promise<string[]>;
   /** Low and high watermark of every partition of `topic`, sorted by partition. */
   fetchTopicOffsets(topic: string): Promise<PartitionOffsets[]>;
+  /** How many partitions `topic` has. Throws `InfraError` (`BAD_REQUEST`) when it does not exist. */
+  partitionCount(topic: string): Promise<number>;
   /** The group's lag on every partition of `topics` (committed offset vs high watermark). */
   consumerLag(groupId: string, topics: readonly string[]): Promise<ConsumerLag>;
   /** Closes the admin connection. */
@@ -92,6 +94,13 @@ export function wrapAdmin(admin: Admin, log: Log, requestTimeoutMs: number): Kaf
     });
 
   return {
+    partitionCount: (topic) =>
+      call(`fetch metadata of ${topic}`, async () => {
+        const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+        const partitions = metadata.topics.find((t) => t.name === topic)?.partitions.length ?? 0;
+        if (partitions === 0) throw new Error(`topic ${topic} has no partitions`);
+        return partitions;
+      }),
     async ensureTopics(specs) {
       validateTopicSpecs(specs);
       if (specs.length === 0) return { created: [], existing: [], fewerPartitions: [] };

@@ -10,6 +10,7 @@ export { toInfraError } from './errors.js';
 export { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 export type { BackoffPolicy } from './backoff.js';
 export { partitionLag } from './admin.js';
+export { createKeyPartitioner } from './kafkajs-patches.js';
 export type {
   ConsumerLag,
   EnsureTopicsResult,

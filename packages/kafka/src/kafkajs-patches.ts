@@ -51,6 +51,25 @@ const murmur2 = require('kafkajs/src/producer/partitioners/default/murmur2.js') 
 export const PARTITIONER_CACHE_KEYS = 100_000;
 
 /**
+ * The partition kafkajs's `DefaultPartitioner` (and Java's) gives a message with this string key:
+ * `toPositive(murmur2(key)) % partitions`. Remembers the hash of up to {@link PARTITIONER_CACHE_KEYS} keys.
+ * For producers that address partitions themselves (one message carrying many keyed records) and must put
+ * each key where a keyed message would go.
+ */
+export function createKeyPartitioner(): (key: string, partitions: number) => number {
+  const hashes = new Map<string, number>();
+  return (key, partitions) => {
+    let hash = hashes.get(key);
+    if (hash === undefined) {
+      if (hashes.size >= PARTITIONER_CACHE_KEYS) hashes.clear();
+      hash = murmur2(key) & 0x7fffffff;
+      hashes.set(key, hash);
+    }
+    return hash % partitions;
+  };
+}
+
+/**
  * kafkajs's `DefaultPartitioner` (Java's murmur2 partitioner: keyed messages go to
  * `toPositive(murmur2(key)) % partitions`, the others round-robin over partitions with a leader), giving
  * the same partitions, but remembering the hash of string keys: kafkajs's murmur2 runs on `Long` objects

@@ -108,6 +108,7 @@ describe('admin', () => {
     expect(second).toEqual({ created: [], existing: [topic], fewerPartitions: [] });
     expect(wider.fewerPartitions).toEqual([{ topic, partitions: 4, requested: 8 }]);
     expect((await admin.fetchTopicOffsets(topic)).map((p) => p.partition)).toEqual([0, 1, 2, 3]);
+    expect(await admin.partitionCount(topic)).toBe(4);
     expect(await admin.listTopics()).toContain(topic);
   });
 

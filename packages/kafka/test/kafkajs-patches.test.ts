@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
   createCachingPartitioner,
+  createKeyPartitioner,
   encodeRecord,
   groupMessagesPerPartition,
   decodeRecord,
@@ -53,6 +54,22 @@ describe('createCachingPartitioner', () => {
     const seen = new Set<number>();
     for (let i = 0; i < 10; i++) seen.add(cached({ topic: 't', partitionMetadata, message: { key: null } }));
     expect([...seen].sort()).toEqual([0, 2]);
+  });
+});
+
+describe('createKeyPartitioner', () => {
+  it('gives a string key the partition kafkajs DefaultPartitioner gives a message with that key', () => {
+    const reference = DefaultPartitioner();
+    const partitionOf = createKeyPartitioner();
+    for (const partitions of [1, 2, 6, 7, 64]) {
+      const partitionMetadata = metadata(partitions);
+      for (let i = 0; i < 2000; i++) {
+        const key = i % 2 === 0 ? `acct-${i % 300}` : `k\u00e9y-${i}-\u2603`;
+        expect(partitionOf(key, partitions)).toBe(
+          reference({ topic: 't', partitionMetadata, message: { key } }),
+        );
+      }
+    }
   });
 });
 
