@@ -19,6 +19,26 @@ export {
   runtimeSettings,
   topicSettings,
 } from './settings.js';
+export {
+  createRelayApp,
+  createRelayMetrics,
+  DLQ_MAX_MESSAGE_BYTES,
+  packRecords,
+  RELAY_MESSAGE_TARGET_BYTES,
+  RELAY_SAMPLE_MS,
+  relayTopics,
+} from './relay.js';
+export type {
+  AccountLookup,
+  RelayApp,
+  RelayAppOptions,
+  RelayBatchResult,
+  RelayContext,
+  RelayMetrics,
+  RelayRecord,
+  RelayReject,
+  RelaySettings,
+} from './relay.js';
 
 export type LifecycleState = 'starting' | 'running' | 'draining' | 'stopped';
 

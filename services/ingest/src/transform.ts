@@ -9,13 +9,12 @@ import { normaliseCdr, type Normaliser } from '@cdrate/numbering';
 import {
   decodeCdr,
   durationMs,
-  type Account,
   type NormalisedCdr,
   type PartyNumber,
 } from '@cdrate/rating-core';
+import type { AccountLookup, RelayRecord } from '@cdrate/service-runtime';
 import {
   deadLetterMessage,
-  CONTENT_TYPE_AVRO,
   CONTENT_TYPE_HEADER,
   decodeRawCdrMessage,
   rejectOfDecodeFailure,
@@ -24,11 +23,6 @@ import {
   type NumberType,
   type RawCdrInput,
 } from '@cdrate/schemas';
-
-/** Reads accounts by id (the account directory). */
-export interface AccountLookup {
-  get(accountId: string): Account | undefined;
-}
 
 /** Read-only view of the duplicate window. */
 export interface SeenIds {
@@ -56,8 +50,8 @@ export interface IngestReject {
 
 /** What one batch becomes. */
 export interface IngestBatchResult {
-  /** Avro `NormalizedCdr` messages keyed by `account_id`, in input order. */
-  readonly normalized: OutgoingMessage[];
+  /** Single Avro `NormalizedCdr` frames keyed by `account_id`, in input order (the relay batches them). */
+  readonly normalized: RelayRecord[];
   /** JSON `DlqRecord` messages keyed by `cdr_id` when known, in input order. */
   readonly deadLetters: OutgoingMessage[];
   readonly rejects: IngestReject[];
@@ -194,7 +188,7 @@ function contentTypeOf(message: ConsumedMessage): string | undefined {
  * in `seen` or earlier in the batch are dropped and counted.
  */
 export function ingestBatch(messages: readonly ConsumedMessage[], context: IngestContext): IngestBatchResult {
-  const normalized: OutgoingMessage[] = [];
+  const normalized: RelayRecord[] = [];
   const deadLetters: OutgoingMessage[] = [];
   const rejects: IngestReject[] = [];
   const accepted: string[] = [];
@@ -216,11 +210,7 @@ export function ingestBatch(messages: readonly ConsumedMessage[], context: Inges
       }
       inBatch.add(key);
       accepted.push(key);
-      normalized.push({
-        key: outcome.cdr.account_id,
-        value: outcome.value,
-        headers: { [CONTENT_TYPE_HEADER]: CONTENT_TYPE_AVRO },
-      });
+      normalized.push({ key: outcome.cdr.account_id, frame: outcome.value });
       continue;
     }
     rejects.push({

@@ -1,5 +1,6 @@
 import {
   createKafka,
+  createKeyPartitioner,
   type ConsumedMessage,
   type ConsumerHandle,
   type KafkaAdmin,
@@ -7,7 +8,13 @@ import {
   type KafkaProducer,
 } from '@cdrate/kafka';
 import { loadConfig } from '@cdrate/config';
-import { decodeDlqRecord, decodeNormalizedCdr, encodeAccount, encodeRawCdr } from '@cdrate/schemas';
+import {
+  decodeDlqRecord,
+  decodeNormalizedCdrs,
+  encodeAccount,
+  encodeRawCdr,
+  type NormalizedCdr,
+} from '@cdrate/schemas';
 import { createLogger } from '@cdrate/service-runtime';
 import { Registry } from 'prom-client';
 import { testKafkaBrokers, uniqueName } from '../../../test/support/stack.js';
@@ -47,9 +54,24 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 30_00
   }
 }
 
+/** A consumed message and the partition it was read from. */
+type Collected = ConsumedMessage & { readonly partition: number };
+
+/** The normalised CDRs of `cdr.normalized` messages (batch frames), each with the partition it came in. */
+function cdrsOf(messages: readonly Collected[]): (NormalizedCdr & { partition: number })[] {
+  return messages.flatMap((m) => {
+    const decoded = decodeNormalizedCdrs(m.value!);
+    if (!decoded.ok) throw new Error(decoded.message);
+    return decoded.value.items.map((item) => {
+      if (!item.ok) throw new Error(item.message);
+      return { ...item.value, partition: m.partition };
+    });
+  });
+}
+
 /** Collects every message of `topic` from the beginning. */
-async function collect(topic: string): Promise<ConsumedMessage[]> {
-  const messages: ConsumedMessage[] = [];
+async function collect(topic: string): Promise<Collected[]> {
+  const messages: Collected[] = [];
   consumers.push(
     await kafka.runConsumer({
       groupId: uniqueName('ingest_it_reader'),
@@ -57,7 +79,7 @@ async function collect(topic: string): Promise<ConsumedMessage[]> {
       fromBeginning: true,
       sessionTimeoutMs: 6000,
       handleBatch: (batch) => {
-        messages.push(...batch.messages);
+        for (const message of batch.messages) messages.push({ ...message, partition: batch.partition });
         return Promise.resolve();
       },
     }),
@@ -157,18 +179,21 @@ it('turns a mixed batch into normalised CDRs and DLQ records, keeps going, and c
     json(goodRaw), // duplicate of json-1
   ]);
 
-  await waitFor(() => normalized.length >= 2 && deadLetters.length >= 5, 'the output of the mixed batch');
+  await waitFor(
+    () => cdrsOf(normalized).length >= 2 && deadLetters.length >= 5,
+    'the output of the mixed batch',
+  );
   // The consumer keeps going after poison input.
   await producer.send(config.topicRaw, [json({ ...goodRaw, cdr_id: 'after-1' })]);
-  await waitFor(() => normalized.length >= 3, 'a CDR after the poison');
+  await waitFor(() => cdrsOf(normalized).length >= 3, 'a CDR after the poison');
 
-  const cdrs = normalized.map((m) => {
-    const decoded = decodeNormalizedCdr(m.value!);
-    if (!decoded.ok) throw new Error(decoded.message);
-    return decoded.value;
-  });
+  const cdrs = cdrsOf(normalized);
   expect(cdrs.map((c) => c.cdr_id).sort()).toEqual(['after-1', 'avro-1', 'json-1']);
-  expect(normalized.map((m) => m.key?.toString())).toEqual(['acct-us', 'acct-us', 'acct-us']);
+  // In batch frames on the partition a message keyed by the account would go to.
+  const partitionOf = createKeyPartitioner();
+  const partitions = await admin.partitionCount(config.topicNormalized);
+  expect(cdrs.map((c) => c.partition)).toEqual(cdrs.map(() => partitionOf('acct-us', partitions)));
+  expect(normalized.every((m) => m.key === null && m.value![1] === 5)).toBe(true);
   expect(cdrs.find((c) => c.cdr_id === 'json-1')).toMatchObject({
     source: '+12125550100',
     destination: '+442079460958',

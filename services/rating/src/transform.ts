@@ -5,10 +5,10 @@
  * library per CDR (numbers arrive normalised, with their types).
  */
 import type { ConsumedMessage, OutgoingMessage } from '@cdrate/kafka';
+import type { AccountLookup, RelayRecord } from '@cdrate/service-runtime';
 import {
   rate,
   reject,
-  type Account,
   type CallType,
   type NormalisedCdr,
   type PartyNumber,
@@ -18,20 +18,13 @@ import {
 } from '@cdrate/rating-core';
 import {
   deadLetterMessage,
-  CONTENT_TYPE_AVRO,
-  CONTENT_TYPE_HEADER,
-  decodeNormalizedCdr,
+  decodeNormalizedCdrs,
   rejectOfDecodeFailure,
   encodeRatedCall,
   type NormalizedCdr,
   type NumberType,
   type RatedCall,
 } from '@cdrate/schemas';
-
-/** Reads accounts by id (the account directory). */
-export interface AccountLookup {
-  get(accountId: string): Account | undefined;
-}
 
 /**
  * Country given to a calling party in E.164: `NormalizedCdr` does not carry it, and `rate()` never reads
@@ -111,18 +104,15 @@ export type RateOutcome =
     };
 
 /**
- * One `cdr.normalized` message: decode (decoder codes such as `CORRUPT`), rebuild the core CDR, find the
- * account (`UNKNOWN_ACCOUNT`), `rate()` (`NO_RATE`, `BAD_NUMBER`), encode. Never throws.
+ * One decoded normalised CDR: rebuild the core CDR, find the account (`UNKNOWN_ACCOUNT`), `rate()`
+ * (`NO_RATE`, `BAD_NUMBER`), encode. Never throws.
  */
-export function rateMessage(
-  value: Buffer | null,
+export function rateNormalizedCdr(
+  wire: NormalizedCdr,
   accounts: AccountLookup,
   tariff: Tariff,
   ratedAt: number,
 ): RateOutcome {
-  const decoded = decodeNormalizedCdr(value ?? Buffer.alloc(0));
-  if (!decoded.ok) return { kind: 'rejected', cdrId: null, ...rejectOfDecodeFailure(decoded) };
-  const wire = decoded.value;
   const cdr = toCoreCdr(wire);
   if ('kind' in cdr) return { kind: 'rejected', cdrId: wire.cdr_id, code: cdr.code, message: cdr.message };
   const result = rate(cdr, accounts.get(cdr.accountId), tariff);
@@ -161,8 +151,8 @@ export interface RatingReject {
 }
 
 export interface RatingBatchResult {
-  /** Avro `RatedCall` messages keyed by `account_id`, in input order. */
-  readonly rated: OutgoingMessage[];
+  /** Single Avro `RatedCall` frames keyed by `account_id`, in input order (the relay batches them). */
+  readonly rated: RelayRecord[];
   /** JSON `DlqRecord` messages (stage `rating`) keyed by `cdr_id` when known, in input order. */
   readonly deadLetters: OutgoingMessage[];
   readonly rejects: RatingReject[];
@@ -170,40 +160,55 @@ export interface RatingBatchResult {
   readonly callTypes: ReadonlyMap<CallType, number>;
 }
 
-/** Rates one consumed batch: each message becomes a rated call or a DLQ record. */
+/**
+ * Rates one consumed batch. Each message is a single `NormalizedCdr` frame or a batch frame of them
+ * (`decodeNormalizedCdrs`); each record becomes a rated call or a DLQ record whose payload is that record
+ * alone as a single frame (replayable to `cdr.normalized`). A message that cannot be read at all is one DLQ
+ * record with its bytes as they are.
+ */
 export function rateBatch(messages: readonly ConsumedMessage[], context: RatingContext): RatingBatchResult {
-  const rated: OutgoingMessage[] = [];
+  const rated: RelayRecord[] = [];
   const deadLetters: OutgoingMessage[] = [];
   const rejects: RatingReject[] = [];
   const callTypes = new Map<CallType, number>();
-  for (const message of messages) {
-    const outcome = rateMessage(message.value, context.accounts, context.tariff, context.nowMs);
-    if (outcome.kind === 'rated') {
-      rated.push({
-        key: outcome.call.account_id,
-        value: outcome.value,
-        headers: { [CONTENT_TYPE_HEADER]: CONTENT_TYPE_AVRO },
-      });
-      callTypes.set(outcome.call.call_type, (callTypes.get(outcome.call.call_type) ?? 0) + 1);
-      continue;
-    }
-    rejects.push({
-      offset: message.offset,
-      cdrId: outcome.cdrId,
-      code: outcome.code,
-      message: outcome.message,
-    });
+  const refuse = (
+    message: ConsumedMessage,
+    payload: Uint8Array,
+    outcome: { readonly cdrId: string | null; readonly code: string; readonly message: string },
+  ): void => {
+    rejects.push({ offset: message.offset, cdrId: outcome.cdrId, code: outcome.code, message: outcome.message });
     deadLetters.push(
       deadLetterMessage({
         cdrId: outcome.cdrId,
         errorCode: outcome.code,
         errorMessage: outcome.message,
         stage: 'rating',
-        payload: message.value ?? Buffer.alloc(0),
+        payload,
         origin: { topic: context.topic, partition: context.partition, offset: message.offset },
         failedAtMs: context.nowMs,
       }),
     );
+  };
+  for (const message of messages) {
+    const value = message.value ?? Buffer.alloc(0);
+    const decoded = decodeNormalizedCdrs(value);
+    if (!decoded.ok) {
+      refuse(message, value, { cdrId: null, ...rejectOfDecodeFailure(decoded) });
+      continue;
+    }
+    const { items } = decoded.value;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      const outcome: RateOutcome = item.ok
+        ? rateNormalizedCdr(item.value, context.accounts, context.tariff, context.nowMs)
+        : { kind: 'rejected', cdrId: null, ...rejectOfDecodeFailure(item) };
+      if (outcome.kind === 'rated') {
+        rated.push({ key: outcome.call.account_id, frame: outcome.value });
+        callTypes.set(outcome.call.call_type, (callTypes.get(outcome.call.call_type) ?? 0) + 1);
+      } else {
+        refuse(message, decoded.value.frameOf(i), outcome);
+      }
+    }
   }
   return { rated, deadLetters, rejects, callTypes };
 }

@@ -1,6 +1,7 @@
 import { loadConfig } from '@cdrate/config';
 import {
   createKafka,
+  createKeyPartitioner,
   type ConsumedMessage,
   type ConsumerHandle,
   type KafkaAdmin,
@@ -16,7 +17,7 @@ import {
 } from '@cdrate/rating-core';
 import {
   decodeDlqRecord,
-  decodeRatedCall,
+  decodeRatedCalls,
   encodeAccount,
   encodeNormalizedCdr,
   type NormalizedCdr,
@@ -81,8 +82,8 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 40_00
   }
 }
 
-async function collect(topic: string): Promise<ConsumedMessage[]> {
-  const messages: ConsumedMessage[] = [];
+async function collect(topic: string): Promise<Collected[]> {
+  const messages: Collected[] = [];
   consumers.push(
     await kafka.runConsumer({
       groupId: uniqueName('rating_it_reader'),
@@ -90,7 +91,7 @@ async function collect(topic: string): Promise<ConsumedMessage[]> {
       fromBeginning: true,
       sessionTimeoutMs: 6000,
       handleBatch: (batch) => {
-        messages.push(...batch.messages);
+        for (const message of batch.messages) messages.push({ ...message, partition: batch.partition });
         return Promise.resolve();
       },
     }),
@@ -159,11 +160,18 @@ function normalized(cdrId: string, overrides: Partial<NormalizedCdr> = {}): Norm
   };
 }
 
-function decodeRated(messages: readonly ConsumedMessage[]): RatedCall[] {
-  return messages.map((m) => {
-    const decoded = decodeRatedCall(m.value!);
+/** A consumed message and the partition it was read from. */
+type Collected = ConsumedMessage & { readonly partition: number };
+
+/** The rated calls of `cdr.rated` messages (batch frames), each with the partition it came in. */
+function decodeRated(messages: readonly Collected[]): (RatedCall & { partition: number })[] {
+  return messages.flatMap((m) => {
+    const decoded = decodeRatedCalls(m.value!);
     if (!decoded.ok) throw new Error(decoded.message);
-    return { ...decoded.value };
+    return decoded.value.items.map((item) => {
+      if (!item.ok) throw new Error(item.message);
+      return { ...item.value, partition: m.partition };
+    });
   });
 }
 
@@ -193,7 +201,10 @@ it('rates normalised CDRs exactly as the core does, dead-letters UNKNOWN_ACCOUNT
     config.topicNormalized,
     inputs.map((cdr) => ({ key: cdr.account_id, value: encodeNormalizedCdr(cdr) })),
   );
-  await waitFor(() => rated.length >= 4 && deadLetters.length >= 2, 'rated calls and dead letters');
+  await waitFor(
+    () => decodeRated(rated).length >= 4 && deadLetters.length >= 2,
+    'rated calls and dead letters',
+  );
 
   // What the core gives for the same calls, built independently (the caller's real country included).
   const account = toCoreAccount(wireAccount);
@@ -224,7 +235,7 @@ it('rates normalised CDRs exactly as the core does, dead-letters UNKNOWN_ACCOUNT
     expectedCore.set(input.cdr_id, result.call);
   }
 
-  const calls = decodeRated(rated);
+  const calls = decodeRated(rated).map(({ partition, ...call }) => call);
   expect(calls.map((c) => c.cdr_id).sort()).toEqual(['domestic-1', 'ext-1', 'intl-1', 'tollfree-1']);
   for (const call of calls) {
     const core = expectedCore.get(call.cdr_id)!;
@@ -243,7 +254,13 @@ it('rates normalised CDRs exactly as the core does, dead-letters UNKNOWN_ACCOUNT
     'tollfree-1': 'inbound_toll_free',
     'ext-1': 'internal',
   });
-  expect(rated.map((m) => m.key?.toString())).toEqual(['acct-us', 'acct-us', 'acct-us', 'acct-us']);
+  // In batch frames on the partition a message keyed by the account would go to.
+  const partitionOf = createKeyPartitioner();
+  const partitions = await admin.partitionCount(config.topicRated);
+  expect(decodeRated(rated).map((c) => c.partition)).toEqual(
+    calls.map(() => partitionOf('acct-us', partitions)),
+  );
+  expect(rated.every((m) => m.key === null && m.value![1] === 6)).toBe(true);
 
   const records = deadLetters.map((m) => {
     const decoded = decodeDlqRecord(m.value!);
@@ -289,7 +306,7 @@ it('splits the partitions between two instances of one group, which together rat
       }),
     );
   }
-  await waitFor(() => rated.length >= count, `${count} rated calls`);
+  await waitFor(() => decodeRated(rated).length >= count, `${count} rated calls`);
   await new Promise((resolve) => setTimeout(resolve, 1000)); // nothing more should come
 
   const ids = decodeRated(rated).map((c) => c.cdr_id);

@@ -15,11 +15,11 @@ import {
   dlqPayloadBytes,
   encodeNormalizedCdr,
   encodeRatedCall,
+  frameNormalizedCdrBatch,
   type NormalizedCdr,
 } from '@cdrate/schemas';
 import {
   rateBatch,
-  rateMessage,
   toCoreCdr,
   toWireRatedCall,
   UNKNOWN_CALLER_COUNTRY,
@@ -99,6 +99,31 @@ function ratedCallBytes(): Buffer {
 let offset = 0;
 function message(value: Buffer | null): ConsumedMessage {
   return { key: null, value, headers: {}, offset: String(offset++), timestamp: String(NOW) };
+}
+
+/** One message through {@link rateBatch}: its one rated call (decoded back from the frame) or its reject. */
+function rateMessage(
+  value: Buffer | null,
+  lookup: typeof accounts,
+  using: Tariff,
+  nowMs: number,
+): RateOutcome {
+  const result = rateBatch([message(value)], {
+    accounts: lookup,
+    tariff: using,
+    nowMs,
+    topic: 'cdr.normalized',
+    partition: 0,
+  });
+  const [one] = result.rated;
+  if (one !== undefined) {
+    const decoded = decodeRatedCall(one.frame);
+    if (!decoded.ok) throw new Error(decoded.message);
+    return { kind: 'rated', call: decoded.value, value: one.frame };
+  }
+  const [reject] = result.rejects;
+  if (reject === undefined || result.rejects.length !== 1) throw new Error('expected one outcome');
+  return { kind: 'rejected', cdrId: reject.cdrId, code: reject.code, message: reject.message };
 }
 
 function rejected(outcome: RateOutcome): { code: string; cdrId: string | null } {
@@ -191,7 +216,7 @@ describe('toWireRatedCall', () => {
   });
 });
 
-describe('rateMessage', () => {
+describe('rating one message', () => {
   it('rates a NormalizedCdr exactly as the core does and encodes the RatedCall', () => {
     const outcome = rateMessage(encodeNormalizedCdr(wire), accounts, tariff, NOW);
     const expected = rate(core, account, tariff);
@@ -272,7 +297,6 @@ describe('rateBatch', () => {
       partition: 2,
     });
     expect(result.rated.map((m) => m.key)).toEqual(['acct-us', 'acct-us']);
-    expect(result.rated[0]!.headers).toEqual({ 'content-type': 'avro/binary' });
     expect([...result.callTypes]).toEqual([['international', 2]]);
     expect(result.deadLetters).toHaveLength(1);
     expect(result.deadLetters[0]!.key).toBe('c-2');
@@ -288,5 +312,49 @@ describe('rateBatch', () => {
     });
     expect(dlqPayloadBytes(record.value)).toEqual(unknown);
     expect(result.rejects.map((r) => r.code)).toEqual(['UNKNOWN_ACCOUNT']);
+  });
+
+  it('rates every record of a batch frame; a refused one is dead-lettered alone, as its own single frame', () => {
+    const unknown = encodeNormalizedCdr({ ...wire, cdr_id: 'c-2', account_id: 'nobody' });
+    const batch = message(
+      frameNormalizedCdrBatch([
+        encodeNormalizedCdr(wire),
+        unknown,
+        encodeNormalizedCdr({ ...wire, cdr_id: 'c-3' }),
+      ]),
+    );
+    const result = rateBatch([batch], {
+      accounts,
+      tariff,
+      nowMs: NOW,
+      topic: 'cdr.normalized',
+      partition: 4,
+    });
+    expect(result.rated.map((r) => r.key)).toEqual(['acct-us', 'acct-us']);
+    const ids = result.rated.map((r) => {
+      const decoded = decodeRatedCall(r.frame);
+      return decoded.ok ? decoded.value.cdr_id : decoded.code;
+    });
+    expect(ids).toEqual(['c-1', 'c-3']);
+    expect(result.deadLetters).toHaveLength(1);
+    const record = decodeDlqRecord(result.deadLetters[0]!.value);
+    if (!record.ok) throw new Error(record.message);
+    expect(record.value).toMatchObject({
+      cdr_id: 'c-2',
+      error_code: 'UNKNOWN_ACCOUNT',
+      origin: { topic: 'cdr.normalized', partition: 4, offset: batch.offset },
+    });
+    expect(dlqPayloadBytes(record.value)).toEqual(unknown);
+  });
+
+  it('dead-letters a batch frame that cannot be read as one record with the bytes as they are', () => {
+    const whole = frameNormalizedCdrBatch([encodeNormalizedCdr(wire), encodeNormalizedCdr(wire)]);
+    const cut = whole.subarray(0, whole.length - 10);
+    const result = rateBatch([message(cut)], { accounts, tariff, nowMs: NOW, topic: 't', partition: 0 });
+    expect(result.rated).toEqual([]);
+    expect(result.rejects.map((r) => [r.code, r.cdrId])).toEqual([['MALFORMED_RECORD', null]]);
+    const record = decodeDlqRecord(result.deadLetters[0]!.value);
+    if (!record.ok) throw new Error(record.message);
+    expect(dlqPayloadBytes(record.value)).toEqual(cut);
   });
 });
