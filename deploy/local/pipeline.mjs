@@ -116,7 +116,10 @@ async function up() {
     if (!fs.existsSync(main)) fail(`${main} is missing after the build`);
     const logFile = path.join(logDir, `${instance.name}.log`);
     const out = fs.openSync(logFile, 'a');
-    const child = spawn(process.execPath, [main], {
+    // PIPELINE_NODE_ARGS: extra Node options for every service, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
+    // (Node refuses profiling flags in NODE_OPTIONS) or `--max-old-space-size=…`.
+    const nodeArgs = (process.env.PIPELINE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, main], {
       cwd: repoRoot,
       detached: true,
       stdio: ['ignore', out, out],
