@@ -16,7 +16,13 @@ import type {
   KafkaProducer,
   OutgoingMessage,
 } from '@cdrate/kafka';
-import { deadLetterMessage, decodeDlqRecord, decodeRatedCall, rejectOfDecodeFailure } from '@cdrate/schemas';
+import {
+  deadLetterMessage,
+  decodeDlqRecord,
+  decodeRatedCalls,
+  rejectOfDecodeFailure,
+  type DecodedRecords,
+} from '@cdrate/schemas';
 import type { Logger, ServiceApp } from '@cdrate/service-runtime';
 import type { Registry } from 'prom-client';
 import { Batcher } from './batcher.js';
@@ -44,8 +50,12 @@ interface RowSource {
   readonly topic: string;
   readonly partition: number;
   readonly offset: string;
+  /** The message's value: the dead-letter payload unless the row is one record of {@link records}. */
   readonly value: Buffer | null;
   readonly cdrId: string | null;
+  /** The records of a batch-framed message; the row's dead-letter payload is record {@link index} alone. */
+  readonly records?: DecodedRecords<unknown>;
+  readonly index?: number;
 }
 
 export type AggregationSettings = Pick<
@@ -131,7 +141,10 @@ export function createAggregationApp(options: AggregationAppOptions): ServiceApp
       errorCode: code,
       errorMessage: message,
       stage: STAGE,
-      payload: source.value ?? new Uint8Array(0),
+      payload:
+        source.records !== undefined && source.index !== undefined
+          ? source.records.frameOf(source.index)
+          : (source.value ?? new Uint8Array(0)),
       origin: { topic: source.topic, partition: source.partition, offset: source.offset },
       failedAtMs: now(),
     });
@@ -222,20 +235,38 @@ export function createAggregationApp(options: AggregationAppOptions): ServiceApp
         );
         continue;
       }
-      const decoded = decodeRatedCall(message.value);
+      // A single RatedCall frame or a batch frame of them; each record lands or is dead-lettered on its own.
+      const decoded = decodeRatedCalls(message.value);
       if (!decoded.ok) {
         const source = sourceOf(batch.topic, batch.partition, message, null);
         const reject = rejectOfDecodeFailure(decoded);
         letters.push(deadLetter(source, reject.code, reject.message));
         continue;
       }
-      const source = sourceOf(batch.topic, batch.partition, message, decoded.value.cdr_id);
-      try {
-        rows.push({ line: ratedCallRow(decoded.value), source });
-      } catch (error) {
-        letters.push(
-          deadLetter(source, SINK_REJECTED, error instanceof Error ? error.message : String(error)),
-        );
+      const records = decoded.value;
+      for (let index = 0; index < records.items.length; index++) {
+        const item = records.items[index]!;
+        const source: RowSource = {
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: message.offset,
+          value: message.value,
+          cdrId: item.ok ? item.value.cdr_id : null,
+          records,
+          index,
+        };
+        if (!item.ok) {
+          const reject = rejectOfDecodeFailure(item);
+          letters.push(deadLetter(source, reject.code, reject.message));
+          continue;
+        }
+        try {
+          rows.push({ line: ratedCallRow(item.value), source });
+        } catch (error) {
+          letters.push(
+            deadLetter(source, SINK_REJECTED, error instanceof Error ? error.message : String(error)),
+          );
+        }
       }
     }
     // Both must succeed before the commit; the insert does not wait for the dead letters or vice versa.
