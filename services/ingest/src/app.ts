@@ -5,13 +5,13 @@
  */
 import type { AccountDirectory } from '@cdrate/account-directory';
 import { createNormaliser, type Normaliser } from '@cdrate/numbering';
-import { DedupWindow } from '@cdrate/rating-core';
 import { frameNormalizedCdrBatch } from '@cdrate/schemas';
 import { createRelayApp, relayTopics, type Logger, type ServiceApp } from '@cdrate/service-runtime';
 import type { TopicSpec } from '@cdrate/kafka';
 import type { Registry } from 'prom-client';
 import type { IngestConfig } from './config.js';
 import { createIngestMetrics, type IngestMetrics } from './metrics.js';
+import { DuplicateWindow } from './dedup.js';
 import { ingestBatch } from './transform.js';
 
 /** Stage name in DLQ records and metric labels. */
@@ -42,7 +42,7 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
   const { config } = options;
   const metrics: IngestMetrics = createIngestMetrics(options.registry);
   const normaliser: Normaliser = createNormaliser({ cacheSize: config.numberCacheSize });
-  const seen = new DedupWindow(config.dedupWindow);
+  const seen = new DuplicateWindow(config.dedupWindow);
   return createRelayApp({
     stage: STAGE,
     settings: config,
@@ -69,7 +69,7 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
         acknowledged: () => {
           // Only now, with the output acknowledged, are the ids remembered: a redelivered batch is not a
           // duplicate of itself.
-          for (const key of result.accepted) seen.add(key);
+          seen.addAll(result.accepted);
           if (result.duplicates > 0) metrics.duplicates.inc(result.duplicates);
         },
       };

@@ -7,12 +7,14 @@
 import type { ConsumedMessage, OutgoingMessage } from '@cdrate/kafka';
 import { normaliseCdr, type Normaliser } from '@cdrate/numbering';
 import {
+  CodeUnitDedupWindow,
   decodeCdr,
   durationMs,
   type NormalisedCdr,
   type PartyNumber,
 } from '@cdrate/rating-core';
 import type { AccountLookup, RelayRecord } from '@cdrate/service-runtime';
+import { BatchKeys, type SeenKeys } from './dedup.js';
 import {
   deadLetterMessage,
   CONTENT_TYPE_HEADER,
@@ -24,15 +26,11 @@ import {
   type RawCdrInput,
 } from '@cdrate/schemas';
 
-/** Read-only view of the duplicate window. */
-export interface SeenIds {
-  has(key: string): boolean;
-}
-
 export interface IngestContext {
   readonly accounts: AccountLookup;
   readonly normaliser: Normaliser;
-  readonly seen: SeenIds;
+  /** The duplicate window, read only. */
+  readonly seen: SeenKeys;
   /** `received_at` of the batch's records and `failed_at` of its rejects, UTC epoch ms. */
   readonly nowMs: number;
   /** Where the batch was read, for DLQ `origin`. */
@@ -57,16 +55,8 @@ export interface IngestBatchResult {
   readonly rejects: IngestReject[];
   /** Messages dropped as repeats of a `cdr_id` already seen (in the window or earlier in this batch). */
   readonly duplicates: number;
-  /** Duplicate keys to remember once `normalized` is acknowledged (see {@link dedupKey}). */
-  readonly accepted: string[];
-}
-
-/**
- * The key under which a CDR is remembered for duplicate detection: `account_id` and `cdr_id`, the key
- * ClickHouse deduplicates `rated_calls` on, so ingest never drops what downstream would keep.
- */
-export function dedupKey(accountId: string, cdrId: string): string {
-  return `${accountId}\u0000${cdrId}`;
+  /** Keys (`account_id`, `cdr_id`) of `normalized`, to remember once it is acknowledged. */
+  readonly accepted: BatchKeys;
 }
 
 function partyText(party: PartyNumber): string {
@@ -191,9 +181,10 @@ export function ingestBatch(messages: readonly ConsumedMessage[], context: Inges
   const normalized: RelayRecord[] = [];
   const deadLetters: OutgoingMessage[] = [];
   const rejects: IngestReject[] = [];
-  const accepted: string[] = [];
+  const accepted = new BatchKeys();
   let duplicates = 0;
-  const inBatch = new Set<string>();
+  // Keys accepted earlier in this batch (the window learns them only once the output is acknowledged).
+  const inBatch = new CodeUnitDedupWindow(messages.length + 1);
   for (const message of messages) {
     const outcome = ingestMessage(
       message.value,
@@ -203,13 +194,17 @@ export function ingestBatch(messages: readonly ConsumedMessage[], context: Inges
       context.nowMs,
     );
     if (outcome.kind === 'normalized') {
-      const key = dedupKey(outcome.cdr.account_id, outcome.cdr.cdr_id);
-      if (inBatch.has(key) || context.seen.has(key)) {
+      // The key ClickHouse deduplicates `rated_calls` on, so ingest never drops what downstream would keep.
+      const key = accepted.push(outcome.cdr.account_id, outcome.cdr.cdr_id);
+      const from = accepted.starts[key]!;
+      const to = accepted.starts[key + 1]!;
+      const hash = accepted.hashes[key]!;
+      if (inBatch.has(accepted.units, from, to, hash) || context.seen.has(accepted, key)) {
+        accepted.pop();
         duplicates++;
         continue;
       }
-      inBatch.add(key);
-      accepted.push(key);
+      inBatch.add(accepted.units, from, to, hash);
       normalized.push({ key: outcome.cdr.account_id, frame: outcome.value });
       continue;
     }

@@ -1,6 +1,6 @@
 import type { ConsumedMessage } from '@cdrate/kafka';
 import { createNormaliser } from '@cdrate/numbering';
-import { DedupWindow, parseIsoDate, type Account } from '@cdrate/rating-core';
+import { parseIsoDate, type Account } from '@cdrate/rating-core';
 import {
   decodeDlqRecord,
   decodeNormalizedCdr,
@@ -11,7 +11,18 @@ import {
   type NormalizedCdr,
   type RawCdr,
 } from '@cdrate/schemas';
-import { dedupKey, ingestBatch, type IngestBatchResult } from '../src/transform.js';
+import { BatchKeys, DuplicateWindow, type SeenKeys } from '../src/dedup.js';
+import { ingestBatch, type IngestBatchResult } from '../src/transform.js';
+
+/** A duplicate window over key strings (`account_id` U+0000 `cdr_id`), for readable tests. */
+function seenOf(keys: readonly string[]): SeenKeys & { readonly size: number } {
+  const set = new Set(keys);
+  return { has: (batch, index) => set.has(batch.key(index)), size: set.size };
+}
+
+function keysOf(batch: BatchKeys): string[] {
+  return Array.from({ length: batch.count }, (_, i) => batch.key(i));
+}
 
 const NOW = Date.UTC(2026, 2, 1, 12, 0, 0, 123);
 
@@ -61,10 +72,7 @@ function json(value: unknown): ConsumedMessage {
   return message(JSON.stringify(value), 'application/json');
 }
 
-function run(
-  messages: ConsumedMessage[],
-  seen: { has(key: string): boolean } = new Set(),
-): IngestBatchResult {
+function run(messages: ConsumedMessage[], seen: SeenKeys = seenOf([])): IngestBatchResult {
   return ingestBatch(messages, { accounts, normaliser, seen, nowMs: NOW, topic: 'cdr.raw', partition: 3 });
 }
 
@@ -116,7 +124,7 @@ describe('ingestBatch: good records', () => {
     expect(result.deadLetters).toHaveLength(0);
     expect(result.normalized[0]!.key).toBe('acct-us');
     expect(normalized(result)).toEqual([expectedNormalized]);
-    expect(result.accepted).toEqual([dedupKey('acct-us', 'c-1')]);
+    expect(keysOf(result.accepted)).toEqual(['acct-us\u0000c-1']);
   });
 
   it('turns the same CDR sent as framed Avro into the same NormalizedCdr', () => {
@@ -228,7 +236,7 @@ describe('ingestBatch: every reject path becomes a DLQ record and never throws',
     expect(dlqPayloadBytes(second!)).toEqual(unknown.value);
     expect(result.deadLetters.map((m) => m.key)).toEqual([null, 'c-1']);
     expect(result.deadLetters[0]!.headers).toEqual({ 'content-type': 'application/json' });
-    expect(result.accepted).toEqual([]);
+    expect(result.accepted.count).toBe(0);
   });
 });
 
@@ -244,7 +252,7 @@ describe('ingestBatch: duplicates', () => {
   });
 
   it('drops a cdr_id already in the window, without remembering anything itself', () => {
-    const seen = new Set([dedupKey('acct-us', 'c-1')]);
+    const seen = seenOf(['acct-us\u0000c-1']);
     const result = run([json(goodRaw)], seen);
     expect(result.normalized).toHaveLength(0);
     expect(result.duplicates).toBe(1);
@@ -271,11 +279,12 @@ describe('ingestBatch: duplicates', () => {
 
 describe('the duplicate window (DEDUP_WINDOW)', () => {
   it('remembers at least the last `window` ids; older repeats pass and are left to ClickHouse dedup', () => {
-    const window = new DedupWindow(4);
-    const keys = Array.from({ length: 20 }, (_, i) => dedupKey('acct-us', `c-${i}`));
-    for (const key of keys) window.add(key);
-    for (const key of keys.slice(-4)) expect(window.has(key)).toBe(true);
-    expect(window.has(keys[0]!)).toBe(false);
+    const window = new DuplicateWindow(4);
+    const keys = new BatchKeys();
+    for (let i = 0; i < 20; i++) keys.push('acct-us', `c-${i}`);
+    window.addAll(keys);
+    for (let i = 16; i < 20; i++) expect(window.has(keys, i)).toBe(true);
+    expect(window.has(keys, 0)).toBe(false);
     const result = run([json({ ...goodRaw, cdr_id: 'c-19' }), json({ ...goodRaw, cdr_id: 'c-0' })], window);
     expect(normalized(result).map((c) => c.cdr_id)).toEqual(['c-0']);
     expect(result.duplicates).toBe(1);
