@@ -43,6 +43,9 @@ export interface TopicMessages {
 export function toKafkaJSMessages(topic: string, messages: readonly OutgoingMessage[]): Message[] {
   const problems: string[] = [];
   checkTopicName(problems, 'topic', topic);
+  // Messages that share one headers object share one copy of it (the producer then encodes it once).
+  let headersSource: OutgoingMessage['headers'];
+  let headersCopy: Record<string, string | Buffer> = {};
   const converted = messages.map((message, index): Message => {
     const where = `${topic}[${index}]`;
     if (!Buffer.isBuffer(message.value) && typeof message.value !== 'string') {
@@ -64,7 +67,13 @@ export function toKafkaJSMessages(topic: string, messages: readonly OutgoingMess
     }
     const out: Message = { key: message.key ?? null, value: message.value };
     if (message.partition !== undefined) out.partition = message.partition;
-    if (message.headers !== undefined) out.headers = { ...message.headers };
+    if (message.headers !== undefined) {
+      if (message.headers !== headersSource) {
+        headersSource = message.headers;
+        headersCopy = { ...message.headers };
+      }
+      out.headers = headersCopy;
+    }
     return out;
   });
   throwIfProblems('messages', problems);

@@ -1,18 +1,46 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { crc32c, crc32cPortable } from '../src/crc32c.js';
 import {
   createCachingPartitioner,
   createKeyPartitioner,
+  createRequest,
   encodeRecord,
   groupMessagesPerPartition,
   decodeRecord,
   kafkajsDecodeRecord,
   kafkajsProduceRequestV3,
   kafkajsRecord,
+  murmur2,
+  patchedCrc32C,
   produceRequestV3,
 } from '../src/kafkajs-patches.js';
 
 const requireHere = createRequire(join(__dirname, '..', 'package.json'));
+
+/**
+ * kafkajs modules loaded afresh from their files into a module registry of their own, where no patch was
+ * applied: the references every patch is compared against.
+ */
+function pristine<T>(path: string): T {
+  let loaded: unknown;
+  jest.isolateModules(() => {
+    loaded = createRequire(join(__dirname, '..', 'package.json'))(path);
+  });
+  return loaded as T;
+}
+
+/** A deterministic pseudo-random source (mulberry32: tests repeat exactly). */
+function randomSource(seed: number): { int(n: number): number; bytes(n: number): Buffer } {
+  let state = seed >>> 0;
+  const int = (n: number): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(state ^ (state >>> 15), state | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+  };
+  return { int, bytes: (n) => Buffer.from(Array.from({ length: n }, () => int(256))) };
+}
 type Partitioner = (args: {
   topic: string;
   partitionMetadata: { partitionId: number; leader: number }[];
@@ -140,6 +168,10 @@ describe('produceRequestV3', () => {
   type Request = { apiKey: number; apiVersion: number; encode(): Promise<{ buffer: Buffer }> };
   const encoded = async (request: object): Promise<Buffer> => (await (request as Request).encode()).buffer;
 
+  const pristineProduceV3 = pristine<typeof produceRequestV3>(
+    'kafkajs/src/protocol/requests/produce/v3/request.js',
+  );
+
   it('is what kafkajs now loads as its produce request v3', () => {
     expect(requireHere('kafkajs/src/protocol/requests/produce/v3/request.js')).toBe(produceRequestV3);
     expect(kafkajsProduceRequestV3).not.toBe(produceRequestV3);
@@ -175,11 +207,163 @@ describe('produceRequestV3', () => {
       { acks: -1, timeout: 30000, transactionalId: 'tx-1', compression: 1, topicData },
     ]) {
       const ours = produceRequestV3(args) as Request;
-      const theirs = kafkajsProduceRequestV3(args) as unknown as Request;
+      const theirs = pristineProduceV3(args) as unknown as Request;
       expect([ours.apiKey, ours.apiVersion]).toEqual([theirs.apiKey, theirs.apiVersion]);
       const [a, b] = await Promise.all([encoded(ours), encoded(theirs)]);
       expect(a).toEqual(b);
     }
+  });
+
+  it('encodes random requests exactly like kafkajs: any mix of keys, values, headers, times and topics', async () => {
+    const random = randomSource(11);
+    const text = (n: number): string =>
+      Array.from({ length: n }, () => ['a', '\u00e9', '\u2603', '7', '\ud83d\ude00'][random.int(5)]).join('');
+    const pick = (): string | Buffer | null | undefined =>
+      [null, undefined, text(random.int(40)), random.bytes(random.int(300))][random.int(4)];
+    // Messages without a time are stamped with Date.now(): the same clock for both.
+    const now = jest.spyOn(Date, 'now').mockReturnValue(1764144000123);
+    try {
+      for (let round = 0; round < 60; round++) {
+        // Messages of a send often share one headers object (the encoder writes it once per request).
+        const sharedHeaders = [
+          { 'content-type': 'application/json' },
+          { a: ['1', '2'], b: random.bytes(3) },
+          {},
+        ];
+        const topicData = Array.from({ length: 1 + random.int(3) }, (_, t) => ({
+          topic: `topic-${t}-${text(random.int(4))}`,
+          partitions: Array.from({ length: random.int(4) }, (_, partition) => ({
+            partition,
+            ...(random.int(4) === 0 ? {} : { firstSequence: random.int(100000) }),
+            messages: Array.from({ length: random.int(30) }, () => {
+              const headers: Record<string, string | Buffer | (string | Buffer)[]> = {};
+              for (let h = random.int(4); h > 0; h--)
+                headers[text(1 + random.int(6))] = random.int(4) === 0 ? [text(3), random.bytes(5)] : text(9);
+              const when = random.int(4);
+              const which = random.int(6);
+              return {
+                key: pick(),
+                value: pick() ?? '',
+                ...(which === 0 ? {} : which < 3 ? { headers } : { headers: sharedHeaders[which - 3] }),
+                ...(when === 0
+                  ? {}
+                  : when === 1
+                    ? { timestamp: String(1764144000000 + random.int(100000)) }
+                    : { timestamp: 1764144000000 + random.int(100000) }),
+              };
+            }),
+          })),
+        }));
+        const args = {
+          acks: [-1, 0, 1][random.int(3)]!,
+          timeout: random.int(60000),
+          ...(random.int(3) === 0 ? { transactionalId: text(random.int(10)) } : {}),
+          ...(random.int(2) === 0 ? { producerEpoch: random.int(30000) } : {}),
+          topicData,
+        };
+        const [a, b] = await Promise.all([
+          encoded(produceRequestV3(args)),
+          encoded(pristineProduceV3(args) as unknown as Request),
+        ]);
+        expect(a).toEqual(b);
+      }
+    } finally {
+      now.mockRestore();
+    }
+  });
+});
+
+describe('crc32c', () => {
+  const reference = pristine<(buffer: Buffer) => number>('kafkajs/src/protocol/recordBatch/crc32C/index.js');
+
+  it('is what kafkajs now loads as the CRC-32C of its record batches', () => {
+    expect(requireHere('kafkajs/src/protocol/recordBatch/crc32C/index.js')).toBe(patchedCrc32C);
+  });
+
+  it('gives the checksum of kafkajs for every length and alignment', () => {
+    const random = randomSource(3);
+    const backing = random.bytes(4096 + 64);
+    for (let length = 0; length <= 300; length++) {
+      for (let align = 0; align < 8; align++) {
+        const bytes = backing.subarray(align + length, align + 2 * length);
+        const expected = reference(bytes);
+        expect(patchedCrc32C(bytes)).toBe(expected);
+        expect(crc32c(bytes)).toBe(expected);
+        expect(crc32cPortable(bytes)).toBe(expected);
+        // A range of a larger buffer, as the produce request takes it in place.
+        expect(crc32c(backing, align + length, align + 2 * length)).toBe(expected);
+        expect(crc32cPortable(backing, align + length, align + 2 * length)).toBe(expected);
+      }
+    }
+    for (const length of [1000, 4095, 4096, 65537, 1 << 20]) {
+      const bytes = random.bytes(length);
+      expect(crc32c(bytes)).toBe(reference(bytes));
+      expect(crc32c(bytes.subarray(3))).toBe(reference(bytes.subarray(3)));
+    }
+    // The check value of CRC-32C ("123456789").
+    expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
+  });
+});
+
+describe('murmur2', () => {
+  const reference = pristine<(key: Buffer | string) => number>(
+    'kafkajs/src/producer/partitioners/default/murmur2.js',
+  );
+
+  it('hashes every key like kafkajs: bytes of any length, ASCII, non-ASCII and lone surrogates', () => {
+    const random = randomSource(5);
+    for (let length = 0; length < 64; length++) {
+      for (let round = 0; round < 20; round++) {
+        const bytes = random.bytes(length);
+        expect(murmur2(bytes)).toBe(reference(bytes));
+        const text = Array.from({ length }, () =>
+          String.fromCharCode([0x41 + random.int(26), 0x7f, 0xe9, 0x2603, 0xd83d, 0xde00][random.int(6)]!),
+        ).join('');
+        expect(murmur2(text)).toBe(reference(text));
+        const ascii = Array.from({ length }, () => String.fromCharCode(random.int(128))).join('');
+        expect(murmur2(ascii)).toBe(reference(ascii));
+      }
+    }
+  });
+});
+
+describe('createRequest', () => {
+  const reference = pristine<typeof createRequest>('kafkajs/src/protocol/request.js');
+  const Encoder = requireHere('kafkajs/src/protocol/encoder.js') as new () => {
+    writeBuffer(buffer: Buffer): unknown;
+  };
+
+  it('is what kafkajs now loads to frame its requests', () => {
+    expect(requireHere('kafkajs/src/protocol/request.js')).toBe(createRequest);
+  });
+
+  it('frames every request exactly like kafkajs', async () => {
+    const random = randomSource(9);
+    for (const clientId of [null, '', 'cdrate-rating', 'cli\u00e9nt-\u2603']) {
+      for (const length of [0, 1, 511, 512, 513, 70000]) {
+        const body = random.bytes(length);
+        const request = {
+          apiKey: random.int(70),
+          apiVersion: random.int(12),
+          encode: () => Promise.resolve(new Encoder().writeBuffer(body)),
+        } as never;
+        const correlationId = random.int(0x7fffffff);
+        const ours = await createRequest({ correlationId, clientId, request });
+        const theirs = await reference({ correlationId, clientId, request });
+        expect(ours.buffer).toEqual(theirs.buffer);
+        expect(ours.offset).toBe(theirs.offset);
+      }
+    }
+  });
+
+  it('refuses a body that is not an Encoder like kafkajs', async () => {
+    const request = { apiKey: 0, apiVersion: 3, encode: () => Promise.resolve({}) } as never;
+    await expect(createRequest({ correlationId: 1, clientId: 'c', request })).rejects.toThrow(
+      'value should be an instance of Encoder',
+    );
+    await expect(reference({ correlationId: 1, clientId: 'c', request })).rejects.toThrow(
+      'value should be an instance of Encoder',
+    );
   });
 });
 

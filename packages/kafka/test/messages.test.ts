@@ -26,6 +26,24 @@ describe('toKafkaJSMessages', () => {
     ]);
   });
 
+  it('copies each headers object once: messages that share one share its copy', () => {
+    const shared = { 'content-type': 'application/json' };
+    const other = { 'content-type': 'avro/binary' };
+    const out = toKafkaJSMessages('cdr.raw', [
+      { value: 'a', headers: shared },
+      { value: 'b', headers: shared },
+      { value: 'c', headers: other },
+      { value: 'd', headers: shared },
+    ]);
+    expect(out.map((m) => m.headers)).toEqual([shared, shared, other, shared]);
+    expect(out[0]!.headers).not.toBe(shared);
+    expect(out[1]!.headers).toBe(out[0]!.headers);
+    expect(out[2]!.headers).not.toBe(out[1]!.headers);
+    // A later change to the caller's object does not reach messages already converted.
+    shared['content-type'] = 'changed';
+    expect(out[0]!.headers).toEqual({ 'content-type': 'application/json' });
+  });
+
   it('reports every malformed message at once as a CONFIG error', () => {
     let caught: unknown;
     try {
