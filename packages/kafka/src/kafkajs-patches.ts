@@ -693,7 +693,29 @@ const LongClass = Long as unknown as { fromValue(value: unknown): LongValue };
 const HeaderDecoder = require('kafkajs/src/protocol/recordBatch/header/v0/decoder.js') as (
   decoder: KafkaDecoder,
 ) => { key: string; value: Buffer | null };
-const TimestampTypes = require('kafkajs/src/protocol/timestampTypes.js') as { LOG_APPEND_TIME: number };
+const TimestampTypes = require('kafkajs/src/protocol/timestampTypes.js') as {
+  CREATE_TIME: number;
+  LOG_APPEND_TIME: number;
+};
+
+/**
+ * Adds one fetched header to a record's headers as kafkajs's record decoder does: a repeated name collects
+ * its values in an array; the name is looked up like kafkajs looks it up (inherited names such as `toString`
+ * included) and defined as an own property like its object literal (`__proto__` included).
+ */
+function addHeader(headers: Record<string, unknown>, key: string, value: Buffer | null): void {
+  const existing = headers[key];
+  const next =
+    existing === undefined ? value : Array.isArray(existing) ? existing.concat([value]) : [existing, value];
+  if (key === '__proto__')
+    Object.defineProperty(headers, key, {
+      value: next,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  else headers[key] = next;
+}
 
 /**
  * kafkajs's `protocol/recordBatch/record/v0/decoder` (one fetched record), the same result, but collecting
@@ -720,24 +742,7 @@ export function decodeRecord(decoder: KafkaDecoder, batchContext: Record<string,
   const key = decoder.readVarIntBytes();
   const value = decoder.readVarIntBytes();
   const headers: Record<string, unknown> = {};
-  for (const header of decoder.readVarIntArray(HeaderDecoder)) {
-    // Looked up like kafkajs (inherited names included), defined as own properties like its object literal.
-    const existing = headers[header.key];
-    const next =
-      existing === undefined
-        ? header.value
-        : Array.isArray(existing)
-          ? existing.concat([header.value])
-          : [existing, header.value];
-    if (header.key === '__proto__')
-      Object.defineProperty(headers, header.key, {
-        value: next,
-        writable: true,
-        enumerable: true,
-        configurable: true,
-      });
-    else headers[header.key] = next;
-  }
+  for (const header of decoder.readVarIntArray(HeaderDecoder)) addHeader(headers, header.key, header.value);
   return {
     magicByte,
     attributes,
@@ -756,3 +761,308 @@ const recordDecoderPath = require.resolve('kafkajs/src/protocol/recordBatch/reco
 export const kafkajsDecodeRecord = require(recordDecoderPath) as typeof decodeRecord;
 const cachedRecordDecoder = require.cache[recordDecoderPath];
 if (cachedRecordDecoder !== undefined) cachedRecordDecoder.exports = decodeRecord;
+
+interface FetchDecoder {
+  buffer: Buffer;
+  offset: number;
+}
+
+const recordBatchDecoderPath = require.resolve('kafkajs/src/protocol/recordBatch/v0/decoder.js');
+/** kafkajs's own record batch decoder, as loaded before the patch (tests compare against it). */
+export const kafkajsDecodeRecordBatch = require(recordBatchDecoderPath) as (
+  decoder: FetchDecoder,
+) => Promise<object>;
+
+/** 2^32, to put an int64's two words together. */
+const TWO_32 = 4294967296;
+/** Record batch bytes from the partition leader epoch up to and including the record count. */
+const BATCH_FIELDS_BYTES = 49;
+const TIMESTAMP_TYPE_ATTRIBUTE = 0x8;
+const TRANSACTIONAL_ATTRIBUTE_MASK = 0x10;
+const CONTROL_ATTRIBUTE = 0x20;
+
+/** An int64 read as kafkajs reads it (a BigInt) and turned into the same decimal string. */
+function int64Text(buf: Buffer, at: number): string {
+  const high = buf.readInt32BE(at);
+  const low = buf.readUInt32BE(at + 4);
+  // Exact in a double when |value| < 2^53, and then `String` writes what BigInt's `toString` writes.
+  if (high >= -0x200000 && high < 0x200000) return String(high * TWO_32 + low);
+  return String((BigInt(high) << 32n) + BigInt(low));
+}
+
+/** `String(base + delta)` as kafkajs computes it with `Long` (BigInt): in doubles while that is exact. */
+function addText(base: number, baseText: string, delta: number): string {
+  const sum = base + delta;
+  // With both safe integers (`delta` always is), a safe sum is exact and an inexact one is never safe.
+  return Number.isSafeInteger(base) && Number.isSafeInteger(sum)
+    ? String(sum)
+    : String(BigInt(baseText) + BigInt(delta));
+}
+
+/** Where the last varint read ended (set by {@link readVarInt} and {@link readVarLong}). */
+let cursor = 0;
+
+/**
+ * A zigzag varint of at most 5 bytes ending before `end`, decoded like kafkajs's `Decoder#readVarInt` (to a
+ * signed 32-bit integer); `undefined` when it is longer or runs past `end` (left to kafkajs).
+ */
+function readVarInt(buf: Buffer, at: number, end: number): number | undefined {
+  let result = 0;
+  for (let shift = 0; shift < 35; shift += 7) {
+    if (at >= end) return undefined;
+    const byte = buf[at++]!;
+    result |= (byte & 0x7f) << shift;
+    if (byte < 0x80) {
+      cursor = at;
+      return (result >>> 1) ^ -(result & 1);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A zigzag varlong of at most 7 bytes (49 bits: exact in a double) ending before `end`, as a number equal to
+ * kafkajs's `Decoder#readVarLong`; `undefined` when it is longer or runs past `end` (left to kafkajs).
+ */
+function readVarLong(buf: Buffer, at: number, end: number): number | undefined {
+  let result = 0;
+  let scale = 1;
+  for (let i = 0; i < 7; i++) {
+    if (at >= end) return undefined;
+    const byte = buf[at++]!;
+    result += (byte & 0x7f) * scale;
+    if (byte < 0x80) {
+      cursor = at;
+      return result % 2 === 0 ? result / 2 : -(result + 1) / 2;
+    }
+    scale *= 128;
+  }
+  return undefined;
+}
+
+/** The header name decoded last, and its bytes: records of one producer repeat the same few names. */
+let lastHeaderName = '';
+let lastHeaderBytes: Buffer = Buffer.alloc(0);
+
+function headerName(buf: Buffer, start: number, end: number): string {
+  const length = end - start;
+  const last = lastHeaderBytes;
+  if (length === last.length) {
+    let same = true;
+    for (let i = 0; i < length; i++) {
+      if (buf[start + i] !== last[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return lastHeaderName;
+  }
+  const name = buf.toString('utf8', start, end);
+  if (length <= 64) {
+    lastHeaderName = name;
+    lastHeaderBytes = Buffer.from(buf.subarray(start, end));
+  }
+  return name;
+}
+
+/**
+ * One uncompressed record batch (magic 2) at `start` of a fetch response, decoded to what kafkajs's record
+ * batch decoder returns for it, or `undefined` for anything else (compressed, truncated, malformed, varints
+ * longer than kafkajs's usual ones), which is left to kafkajs.
+ */
+function decodeUncompressedBatch(buf: Buffer, start: number): { batch: object; end: number } | undefined {
+  if (start + 12 > buf.length) return undefined;
+  const length = buf.readInt32BE(start + 8);
+  const at = start + 12;
+  const end = at + length;
+  if (length < BATCH_FIELDS_BYTES || end > buf.length) return undefined;
+  const attributes = buf.readInt16BE(at + 9);
+  if ((attributes & COMPRESSION_CODEC_MASK) !== 0) return undefined;
+  const count = buf.readInt32BE(at + 45);
+  if (count < -1 || count > end - at - BATCH_FIELDS_BYTES) return undefined;
+
+  const firstOffset = int64Text(buf, start);
+  const firstTimestamp = int64Text(buf, at + 15);
+  const maxTimestamp = int64Text(buf, at + 23);
+  const isControlBatch = (attributes & CONTROL_ATTRIBUTE) > 0;
+  const timestampType =
+    (attributes & TIMESTAMP_TYPE_ATTRIBUTE) > 0 ? TimestampTypes.LOG_APPEND_TIME : TimestampTypes.CREATE_TIME;
+  const recordContext = {
+    firstOffset,
+    firstTimestamp,
+    partitionLeaderEpoch: buf.readInt32BE(at),
+    inTransaction: (attributes & TRANSACTIONAL_ATTRIBUTE_MASK) > 0,
+    isControlBatch,
+    lastOffsetDelta: buf.readInt32BE(at + 11),
+    producerId: int64Text(buf, at + 31),
+    producerEpoch: buf.readInt16BE(at + 39),
+    firstSequence: buf.readInt32BE(at + 41),
+    maxTimestamp,
+    timestampType,
+  };
+  const magicByte = buf.readInt8(at + 4);
+  const batchContext = { ...recordContext, magicByte };
+  const offsetBase = Number(firstOffset);
+  const timestampBase = Number(firstTimestamp);
+  const logAppendTime = timestampType === TimestampTypes.LOG_APPEND_TIME;
+
+  const records = new Array<object>(Math.max(count, 0));
+  let p = at + BATCH_FIELDS_BYTES;
+  for (let i = 0; i < count; i++) {
+    const recordLength = readVarInt(buf, p, end);
+    if (recordLength === undefined || recordLength < 1 || cursor + recordLength > end) return undefined;
+    p = cursor;
+    const recordEnd = p + recordLength;
+    const recordAttributes = (buf[p++]! << 24) >> 24;
+    const timestampDelta = readVarLong(buf, p, recordEnd);
+    if (timestampDelta === undefined) return undefined;
+    const offsetDelta = readVarInt(buf, cursor, recordEnd);
+    if (offsetDelta === undefined) return undefined;
+    const keyLength = readVarInt(buf, cursor, recordEnd);
+    if (keyLength === undefined || keyLength < -1 || cursor + keyLength > recordEnd) return undefined;
+    p = cursor;
+    const key = keyLength < 0 ? null : buf.subarray(p, (p += keyLength));
+    const valueLength = readVarInt(buf, p, recordEnd);
+    if (valueLength === undefined || valueLength < -1 || cursor + valueLength > recordEnd) return undefined;
+    p = cursor;
+    const value = valueLength < 0 ? null : buf.subarray(p, (p += valueLength));
+    const headerCount = readVarInt(buf, p, recordEnd);
+    if (headerCount === undefined || headerCount < -1) return undefined;
+    p = cursor;
+    const headers: Record<string, unknown> = {};
+    for (let h = 0; h < headerCount; h++) {
+      const nameLength = readVarInt(buf, p, recordEnd);
+      if (nameLength === undefined || nameLength < 0 || cursor + nameLength > recordEnd) return undefined;
+      p = cursor;
+      const name = headerName(buf, p, (p += nameLength));
+      const headerLength = readVarInt(buf, p, recordEnd);
+      if (headerLength === undefined || headerLength < -1 || cursor + headerLength > recordEnd)
+        return undefined;
+      p = cursor;
+      addHeader(headers, name, headerLength < 0 ? null : buf.subarray(p, (p += headerLength)));
+    }
+    records[i] = {
+      magicByte,
+      attributes: recordAttributes,
+      timestamp: logAppendTime ? maxTimestamp : addText(timestampBase, firstTimestamp, timestampDelta),
+      offset: addText(offsetBase, firstOffset, offsetDelta),
+      key,
+      value,
+      headers,
+      isControlRecord: isControlBatch,
+      batchContext,
+    };
+    p = recordEnd;
+  }
+  return { batch: { ...recordContext, records }, end };
+}
+
+/**
+ * kafkajs's `protocol/recordBatch/v0/decoder` (one record batch of a fetch response), the same result for
+ * uncompressed batches without kafkajs's per-record work: a `Decoder` and a buffer slice per record, and
+ * `Long` (BigInt) parsing, adding and printing for every offset and timestamp (~0.35 s per million records
+ * here in `Long.fromString` alone). Offsets and timestamps are added in doubles while that is exact and
+ * printed like BigInt prints them. Anything else is left to kafkajs's decoder.
+ */
+export async function decodeRecordBatch(fetchDecoder: FetchDecoder): Promise<object> {
+  const decoded = decodeUncompressedBatch(fetchDecoder.buffer, fetchDecoder.offset);
+  if (decoded === undefined) return kafkajsDecodeRecordBatch(fetchDecoder);
+  fetchDecoder.offset = decoded.end;
+  return decoded.batch;
+}
+
+const cachedRecordBatchDecoder = require.cache[recordBatchDecoderPath];
+if (cachedRecordBatchDecoder !== undefined) cachedRecordBatchDecoder.exports = decodeRecordBatch;
+
+interface FetchedMessage {
+  readonly offset: string;
+  readonly isControlRecord?: boolean;
+}
+type FilterAborted = (args: {
+  messages: FetchedMessage[];
+  abortedTransactions?: unknown[] | undefined;
+}) => FetchedMessage[];
+const filterAbortedMessages = require('kafkajs/src/consumer/filterAbortedMessages.js') as FilterAborted;
+const batchPath = require.resolve('kafkajs/src/consumer/batch.js');
+/** kafkajs's own `Batch` class, as loaded before the patch (tests compare against it). */
+export const KafkajsBatch = require(batchPath) as new (
+  topic: string,
+  fetchedOffset: unknown,
+  partitionData: {
+    partition: number;
+    highWatermark: string;
+    messages: FetchedMessage[];
+    abortedTransactions?: unknown[];
+  },
+) => object;
+const LongCompare = Long as unknown as { fromValue(value: unknown): { gte(other: unknown): boolean } };
+
+/** A fetch offset as a number when it is a safe integer that kafkajs's `Long` would read as the same value. */
+function safeOffset(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  const n = Number(value);
+  return Number.isSafeInteger(n) && String(n) === value ? n : undefined;
+}
+
+/**
+ * kafkajs's `consumer/batch` (the messages of one partition of a fetch), the same object with kafkajs's own
+ * methods, but comparing each message's offset with the fetched offset as a number: kafkajs parses every
+ * offset into a `Long` (BigInt) for it. Message offsets come from the record decoders, which print them like
+ * BigInt does, so a safe integer read from one is exact.
+ */
+export class Batch {
+  declare fetchedOffset: unknown;
+  declare topic: string;
+  declare partition: number;
+  declare highWatermark: string;
+  declare rawMessages: FetchedMessage[];
+  declare messagesWithinOffset: FetchedMessage[];
+  declare messages: FetchedMessage[];
+
+  constructor(
+    topic: string,
+    fetchedOffset: unknown,
+    partitionData: {
+      partition: number;
+      highWatermark: string;
+      messages: FetchedMessage[];
+      abortedTransactions?: unknown[];
+    },
+  ) {
+    this.fetchedOffset = fetchedOffset;
+    const { abortedTransactions, messages } = partitionData;
+    this.topic = topic;
+    this.partition = partitionData.partition;
+    this.highWatermark = partitionData.highWatermark;
+    this.rawMessages = messages;
+    const fetched = safeOffset(fetchedOffset);
+    if (fetched === undefined) {
+      const longFetchedOffset = LongCompare.fromValue(fetchedOffset);
+      this.messagesWithinOffset = messages.filter((message) =>
+        LongCompare.fromValue(message.offset).gte(longFetchedOffset),
+      );
+    } else {
+      this.messagesWithinOffset = messages.filter((message) => {
+        const offset = Number(message.offset);
+        return Number.isSafeInteger(offset)
+          ? offset >= fetched
+          : LongCompare.fromValue(message.offset).gte(LongCompare.fromValue(fetchedOffset));
+      });
+    }
+    this.messages = filterAbortedMessages({
+      messages: this.messagesWithinOffset,
+      abortedTransactions,
+    }).filter((message) => !message.isControlRecord);
+  }
+}
+for (const name of Object.getOwnPropertyNames(KafkajsBatch.prototype)) {
+  if (name === 'constructor') continue;
+  Object.defineProperty(
+    Batch.prototype,
+    name,
+    Object.getOwnPropertyDescriptor(KafkajsBatch.prototype, name)!,
+  );
+}
+const cachedBatch = require.cache[batchPath];
+if (cachedBatch !== undefined) cachedBatch.exports = Batch;

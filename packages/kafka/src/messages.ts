@@ -91,10 +91,22 @@ export function fromKafkaJSMessage(message: KafkaMessage): ConsumedMessage {
   };
 }
 
-/** Headers as `name → bytes`; strings become UTF-8, repeated names keep the last value, `undefined` is dropped. */
+/**
+ * Headers as `name → bytes`; strings become UTF-8, repeated names keep the last value, `undefined` is dropped.
+ * Headers that already are that (every own value one Buffer, as kafkajs decodes a record whose header names
+ * do not repeat) are returned as they are, not copied: one object less per consumed message.
+ */
 export function normaliseHeaders(headers: IHeaders | undefined): Record<string, Buffer> {
+  if (headers === undefined) return {};
+  for (const name in headers) {
+    if (!Buffer.isBuffer(headers[name]) || name === '__proto__' || !Object.hasOwn(headers, name))
+      return copyHeaders(headers);
+  }
+  return headers as Record<string, Buffer>;
+}
+
+function copyHeaders(headers: IHeaders): Record<string, Buffer> {
   const out: Record<string, Buffer> = {};
-  if (headers === undefined) return out;
   for (const [name, raw] of Object.entries(headers)) {
     const last = Array.isArray(raw) ? raw[raw.length - 1] : raw;
     if (last === undefined) continue;

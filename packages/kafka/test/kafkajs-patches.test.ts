@@ -2,9 +2,11 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { crc32c, crc32cPortable } from '../src/crc32c.js';
 import {
+  Batch,
   createCachingPartitioner,
   createKeyPartitioner,
   createRequest,
+  decodeRecordBatch,
   encodeRecord,
   groupMessagesPerPartition,
   decodeRecord,
@@ -422,6 +424,247 @@ describe('decodeRecord', () => {
           expect(Object.keys((ours as { headers: object }).headers)).toEqual(
             Object.keys((theirs as { headers: object }).headers),
           );
+        }
+      }
+    }
+  });
+});
+
+describe('decodeRecordBatch', () => {
+  type Decoder = { buffer: Buffer; offset: number; canReadBytes(n: number): boolean };
+  const PristineDecoder = pristine<new (buffer: Buffer) => Decoder>('kafkajs/src/protocol/decoder.js');
+  const reference = pristine<(decoder: Decoder) => Promise<object>>(
+    'kafkajs/src/protocol/recordBatch/v0/decoder.js',
+  );
+  const { RecordBatch } = pristine<{
+    RecordBatch: (args: object) => Promise<{ buffer: Buffer }>;
+  }>('kafkajs/src/protocol/recordBatch/v0/index.js');
+  const Record = pristine<(args: object) => object>('kafkajs/src/protocol/recordBatch/record/v0/index.js');
+  const Long = pristine<{ fromString(text: string): unknown }>('kafkajs/src/utils/long.js');
+
+  /** What kafkajs's fetch response decoder does with the record batches of one partition. */
+  async function decodeAll(
+    decode: (decoder: Decoder) => Promise<object>,
+    bytes: Buffer,
+  ): Promise<{ batches: object[]; offset: number } | { error: string }> {
+    const decoder = new PristineDecoder(bytes);
+    const batches: object[] = [];
+    try {
+      while (decoder.canReadBytes(49)) batches.push(await decode(decoder));
+    } catch (error) {
+      const { name, message } = error as Error;
+      if (name !== 'KafkaJSPartialMessageError') return { error: `${name}: ${message}` };
+    }
+    return { batches, offset: decoder.offset };
+  }
+
+  async function expectSameAsKafkajs(bytes: Buffer): Promise<void> {
+    const ours = await decodeAll(decodeRecordBatch, bytes);
+    const theirs = await decodeAll(reference, bytes);
+    expect(ours).toEqual(theirs);
+    if ('batches' in ours && 'batches' in theirs) {
+      ours.batches.forEach((batch, i) => {
+        const other = theirs.batches[i] as { records: object[] };
+        expect(Object.keys(batch)).toEqual(Object.keys(other));
+        const records = (batch as { records: object[] }).records;
+        records.forEach((record, r) => {
+          expect(Object.keys(record)).toEqual(Object.keys(other.records[r]!));
+          expect(Object.keys((record as { headers: object }).headers)).toEqual(
+            Object.keys((other.records[r] as { headers: object }).headers),
+          );
+        });
+      });
+    }
+  }
+
+  const random = randomSource(17);
+  const text = (n: number): string =>
+    Array.from({ length: n }, () => ['a', '\u00e9', '\u2603', '7'][random.int(4)]).join('');
+
+  /** One record batch as a broker returns it: base offset, length, then the batch kafkajs produces. */
+  async function batch(options: {
+    firstOffset?: string;
+    firstTimestamp?: string;
+    count?: number;
+    timestampDeltas?: readonly number[];
+    transactional?: boolean;
+    compression?: number;
+    attributes?: number;
+  }): Promise<Buffer> {
+    const count = options.count ?? 1 + random.int(20);
+    const records = Array.from({ length: count }, (_, i) => {
+      const headers: Record<string, string | Buffer | (string | Buffer)[]> = {};
+      for (let h = random.int(4); h > 0; h--)
+        headers[['content-type', 'a', text(1 + random.int(3)), 'toString', '__proto__'][random.int(5)]!] =
+          random.int(3) === 0 ? [text(2), random.bytes(3)] : random.bytes(random.int(20));
+      return Record({
+        offsetDelta: i,
+        timestampDelta:
+          options.timestampDeltas?.[i % options.timestampDeltas.length] ?? random.int(5000) - 100,
+        key: [null, `acct-${random.int(100)}`, random.bytes(random.int(8))][random.int(3)],
+        value: [null, Buffer.alloc(0), random.bytes(random.int(400)), text(random.int(50))][random.int(4)],
+        headers,
+      });
+    });
+    const encoded = await RecordBatch({
+      compression: options.compression ?? 0,
+      records,
+      firstOffset: Long.fromString(options.firstOffset ?? String(random.int(1000000))),
+      firstTimestamp: Long.fromString(options.firstTimestamp ?? '1764144000000'),
+      maxTimestamp: Long.fromString('1764144009999'),
+      producerId: Long.fromString(String(random.int(100000))),
+      producerEpoch: random.int(10),
+      firstSequence: random.int(1000),
+      transactional: options.transactional ?? false,
+      lastOffsetDelta: count - 1,
+    });
+    const bytes = Buffer.from(encoded.buffer);
+    if (options.attributes !== undefined) bytes.writeInt16BE(bytes.readInt16BE(21) | options.attributes, 21);
+    return bytes;
+  }
+
+  it('is what kafkajs now loads to decode record batches', () => {
+    expect(requireHere('kafkajs/src/protocol/recordBatch/v0/decoder.js')).toBe(decodeRecordBatch);
+  });
+
+  it('decodes fetched record batches exactly like kafkajs', async () => {
+    for (let round = 0; round < 30; round++) {
+      const batches = await Promise.all(Array.from({ length: 1 + random.int(4) }, () => batch({})));
+      await expectSameAsKafkajs(Buffer.concat(batches));
+    }
+  });
+
+  it('gives the offsets and timestamps kafkajs gives, beyond 2^53 and negative included', async () => {
+    for (const firstOffset of [
+      '0',
+      '9007199254740000',
+      '9007199254740991',
+      '9007199254740993',
+      '9223372036854775000',
+    ]) {
+      for (const firstTimestamp of [
+        '-1',
+        '0',
+        '1764144000000',
+        '9007199254740900',
+        '9007199254740993',
+        '9223372036854770000',
+      ]) {
+        // Up to ±2^47 the decoder handles the deltas itself; 2^50 takes a longer varlong than it reads.
+        for (const timestampDeltas of [
+          [0, 1, -1, 2000, -(2 ** 29), 2 ** 29, 2 ** 40, -(2 ** 47), 2 ** 47 - 1],
+          [0, 2 ** 50],
+        ])
+          await expectSameAsKafkajs(await batch({ firstOffset, firstTimestamp, count: 20, timestampDeltas }));
+      }
+    }
+  });
+
+  it('decodes log-append-time, transactional and control batches like kafkajs', async () => {
+    await expectSameAsKafkajs(await batch({ attributes: 0x08 }));
+    await expectSameAsKafkajs(await batch({ transactional: true }));
+    await expectSameAsKafkajs(await batch({ transactional: true, attributes: 0x20 }));
+  });
+
+  it('leaves compressed batches to kafkajs', async () => {
+    await expectSameAsKafkajs(
+      Buffer.concat([await batch({}), await batch({ compression: 1 }), await batch({})]),
+    );
+  });
+
+  it('stops at a partial batch at the end of the fetch like kafkajs', async () => {
+    const whole = Buffer.concat([await batch({ count: 5 }), await batch({ count: 5 })]);
+    for (let cut = 1; cut < 200; cut += 7) await expectSameAsKafkajs(whole.subarray(0, whole.length - cut));
+  });
+
+  it('gives what kafkajs gives (or throws what it throws) for damaged batches', async () => {
+    const whole = Buffer.concat([await batch({ count: 8 }), await batch({ count: 8 })]);
+    for (let round = 0; round < 800; round++) {
+      const damaged = Buffer.from(whole);
+      for (let n = 1 + random.int(3); n > 0; n--) {
+        // Mostly in the records (after the 61-byte batch header), sometimes anywhere.
+        const at = random.int(4) === 0 ? random.int(damaged.length) : 61 + random.int(damaged.length - 61);
+        damaged[at] = random.int(3) === 0 ? 0xff : random.int(256);
+      }
+      await expectSameAsKafkajs(damaged);
+    }
+  });
+});
+
+describe('Batch', () => {
+  const Reference = pristine<new (topic: string, fetchedOffset: unknown, data: object) => object>(
+    'kafkajs/src/consumer/batch.js',
+  );
+  const methods = [
+    'isEmpty',
+    'isEmptyIncludingFiltered',
+    'isEmptyDueToFiltering',
+    'isEmptyControlRecord',
+    'isEmptyDueToLogCompactedMessages',
+    'firstOffset',
+    'lastOffset',
+    'offsetLag',
+    'offsetLagLow',
+  ] as const;
+  type Message = { offset: string; key: Buffer | null; isControlRecord: boolean; batchContext: object };
+  const message = (offset: string, extra: Partial<Message> = {}): Message => ({
+    offset,
+    key: null,
+    isControlRecord: false,
+    batchContext: { producerId: '7', inTransaction: false },
+    ...extra,
+  });
+
+  it('is what kafkajs now loads as its fetched batch', () => {
+    expect(requireHere('kafkajs/src/consumer/batch.js')).toBe(Batch);
+  });
+
+  it('keeps and filters the messages of a fetch exactly like kafkajs, with the same answers', () => {
+    const offsets = [
+      '0',
+      '1',
+      '2',
+      '9007199254740991',
+      '9007199254740992',
+      '9007199254740993',
+      '18446744073709551615',
+    ];
+    const partitions = [
+      [],
+      offsets.map((o) => message(o)),
+      [message('5'), message('6', { isControlRecord: true }), message('7')],
+      [message('3', { isControlRecord: true })],
+      [
+        message('10', { batchContext: { producerId: '1', inTransaction: true } }),
+        message('11', { batchContext: { producerId: '1', inTransaction: true } }),
+        message('12', {
+          key: Buffer.from([0, 0, 0, 0]),
+          batchContext: { producerId: '1', inTransaction: true },
+        }),
+        message('13'),
+      ],
+    ];
+    const fetchedOffsets: unknown[] = [
+      '0',
+      '2',
+      '6',
+      '11',
+      '9007199254740992',
+      '9007199254740993',
+      5,
+      2 ** 60,
+      '-1',
+    ];
+    for (const messages of partitions) {
+      for (const fetchedOffset of fetchedOffsets) {
+        for (const abortedTransactions of [[], [{ producerId: '1', firstOffset: '10' }]]) {
+          const data = { partition: 3, highWatermark: '20', messages, abortedTransactions };
+          const ours = new Batch('t', fetchedOffset, data) as unknown as Record<string, () => unknown>;
+          const theirs = new Reference('t', fetchedOffset, data) as unknown as Record<string, () => unknown>;
+          expect(Object.keys(ours)).toEqual(Object.keys(theirs));
+          expect({ ...ours }).toEqual({ ...theirs });
+          for (const method of methods)
+            expect([method, ours[method]!()]).toEqual([method, theirs[method]!()]);
         }
       }
     }

@@ -98,4 +98,31 @@ describe('normaliseHeaders', () => {
       repeated: Buffer.from('last'),
     });
   });
+
+  it('hands over headers that already are one Buffer per name as they are, without copying', () => {
+    const headers = { 'content-type': Buffer.from('application/json'), source: Buffer.from('sbc-1') };
+    expect(normaliseHeaders(headers)).toBe(headers);
+    expect(normaliseHeaders({})).toEqual({});
+  });
+
+  it('copies what kafkajs can also hand over: repeated names, null values, __proto__ and inherited names', () => {
+    const repeated = { a: [Buffer.from('1'), Buffer.from('2')] };
+    expect(normaliseHeaders(repeated)).toEqual({ a: Buffer.from('2') });
+
+    // An own "__proto__" header (kafkajs defines one when a record has it) is not handed over as is.
+    const proto = JSON.parse('{"__proto__": "p"}') as Record<string, unknown>;
+    proto['__proto__'] = Buffer.from('p');
+    expect(normaliseHeaders(proto as never)).not.toBe(proto);
+
+    const withNull = { a: Buffer.from('a'), b: null } as never;
+    expect(normaliseHeaders(withNull)).not.toBe(withNull);
+    expect(normaliseHeaders(withNull)).toEqual({ a: Buffer.from('a'), b: null });
+
+    const inherited = Object.create({ parent: Buffer.from('x') }) as Record<string, Buffer>;
+    inherited['own'] = Buffer.from('y');
+    const fromInherited = normaliseHeaders(inherited);
+    expect(fromInherited).not.toBe(inherited);
+    expect(fromInherited).toEqual({ own: Buffer.from('y') });
+    expect(Object.keys(fromInherited)).toEqual(['own']);
+  });
 });
