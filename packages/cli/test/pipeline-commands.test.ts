@@ -230,6 +230,11 @@ describe('cdr publish helpers', () => {
     expect(key('{"cdr_id":"1"}')).toBeNull();
     expect(key('not json at all')).toBeNull();
     expect(key('{"account_id":"unterminated')).toBeNull();
+    // Near misses before the field, the field first or last, a line ending inside the name.
+    expect(key('{"a":1,"acc":2,"account":3,"account_idx":4,"account_id":"late"}')).toBe('late');
+    expect(key('"account_id":"first"')).toBe('first');
+    expect(key('{"cdr_id":"1","account_i')).toBeNull();
+    expect(key('"account_id"')).toBeNull();
   });
 
   it('maps records to Avro RawCdr with the schema defaults, or refuses them', () => {

@@ -168,6 +168,22 @@ export function parsePublishArgs(args: readonly string[], env: CommandEnv): Publ
 
 const ACCOUNT_ID_NEEDLE = Buffer.from('"account_id"');
 
+/**
+ * Where the first `"account_id"` starts in `line`, or -1. A plain loop: `Buffer#indexOf` costs more in its
+ * call than in its search for the few dozen bytes into a line where the field usually is (~0.1 vs ~0.05 µs).
+ */
+function indexOfAccountId(line: Buffer): number {
+  const needle = ACCOUNT_ID_NEEDLE;
+  const last = line.length - needle.length;
+  for (let i = 0; i <= last; i++) {
+    if (line[i] !== 0x22 /* " */ || line[i + 1] !== 0x61 /* a */) continue;
+    let j = 2;
+    while (j < needle.length && line[i + j] === needle[j]) j++;
+    if (j === needle.length) return i;
+  }
+  return -1;
+}
+
 function isJsonSpace(byte: number | undefined): boolean {
   return byte === 0x20 || byte === 0x09 || byte === 0x0d || byte === 0x0a;
 }
@@ -178,7 +194,7 @@ function isJsonSpace(byte: number | undefined): boolean {
  * then has no key; ingest re-keys by `account_id`). The result shares memory with `line`.
  */
 export function accountIdKey(line: Buffer): Buffer | null {
-  const at = line.indexOf(ACCOUNT_ID_NEEDLE);
+  const at = indexOfAccountId(line);
   if (at < 0) return null;
   let i = at + ACCOUNT_ID_NEEDLE.length;
   while (isJsonSpace(line[i])) i++;
