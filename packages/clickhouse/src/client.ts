@@ -63,6 +63,20 @@ export interface InsertOptions extends CallOptions {
   readonly columns?: readonly [string, ...string[]];
 }
 
+/** Row formats {@link ClickhouseClient.insertBytes} sends (both read the same way by 18.16 and modern servers). */
+export type InsertFormat = 'JSONEachRow' | 'TabSeparated';
+
+export interface BytesInsertOptions extends InsertOptions {
+  /**
+   * Format of the rows. Default `JSONEachRow`. `TabSeparated` is positional: name the `columns` (in the
+   * order of the fields) so that a value cannot land in the wrong column and columns added later get their
+   * DEFAULT. Its values: strings with `\`, tab, newline and CR escaped as `\\`, `\t`, `\n`, `\r`; DateTime as
+   * 10-digit zero-padded unix seconds (shorter numbers are refused or misread by modern servers); decimals
+   * with at most the column's scale (modern servers round more digits away silently).
+   */
+  readonly format?: InsertFormat;
+}
+
 /** Text formats `queryStream` passes through as bytes (JSONEachRow streams parsed rows instead). */
 export type ExportFormat = 'CSV' | 'CSVWithNames' | 'TabSeparated' | 'TabSeparatedWithNames';
 
@@ -112,6 +126,17 @@ export interface ClickhouseClient {
    * whole insert with the server's error. Empty text sends nothing.
    */
   insertText(table: string, text: string | Buffer, options?: InsertOptions): Promise<void>;
+  /**
+   * Inserts rows the caller encoded itself as bytes — JSONEachRow as {@link insertText}, or TabSeparated
+   * (`options.format`) — sent as they are: `body` is one buffer or several sent one after another (views of
+   * larger buffers, say); nothing is copied, decoded or checked on the way, and together they must be whole
+   * lines. A bad row fails the whole insert with the server's error. Empty bytes send nothing.
+   */
+  insertBytes(
+    table: string,
+    body: Uint8Array | readonly Uint8Array[],
+    options?: BytesInsertOptions,
+  ): Promise<void>;
   /** Runs a statement without a result (DDL, ALTER, OPTIMIZE). */
   command(sql: SqlText, options?: CallOptions): Promise<void>;
   /**
@@ -313,6 +338,29 @@ export function createClickhouse(options: ClickhouseOptions): ClickhouseClient {
     }
   }
 
+  /** `INSERT INTO table [(columns)] FORMAT format` with `pieces` (not empty) as the body, one after another. */
+  async function insertBody(
+    table: string,
+    pieces: readonly Uint8Array[],
+    format: InsertFormat,
+    call?: InsertOptions,
+  ): Promise<void> {
+    try {
+      const columns = call?.columns?.map((column) => renderIdentifier(column));
+      const target = `${renderIdentifier(table)}${columns === undefined ? '' : ` (${columns.join(', ')})`}`;
+      const { client, params } = await prepare(call);
+      const result = await client.exec({
+        ...params,
+        query: `INSERT INTO ${target} FORMAT ${format}`,
+        values: Readable.from(pieces, { objectMode: false }),
+      });
+      // The response has no rows; read it to the end so that the socket goes back to the pool.
+      for await (const chunk of result.stream) void chunk;
+    } catch (error) {
+      throw toInfraError(error, `insert into ${table}`);
+    }
+  }
+
   const api: ClickhouseClient = {
     version: detectVersion,
     query,
@@ -340,21 +388,24 @@ export function createClickhouse(options: ClickhouseOptions): ClickhouseClient {
     },
     async insertText(table, text, call) {
       if (text.length === 0) return;
-      try {
-        const columns = call?.columns?.map((column) => renderIdentifier(column));
-        const target = `${renderIdentifier(table)}${columns === undefined ? '' : ` (${columns.join(', ')})`}`;
-        const { client, params } = await prepare(call);
-        const body = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
-        const result = await client.exec({
-          ...params,
-          query: `INSERT INTO ${target} FORMAT JSONEachRow`,
-          values: Readable.from([body], { objectMode: false }),
-        });
-        // The response has no rows; read it to the end so that the socket goes back to the pool.
-        for await (const chunk of result.stream) void chunk;
-      } catch (error) {
-        throw toInfraError(error, `insert into ${table}`);
+      await insertBody(
+        table,
+        [typeof text === 'string' ? Buffer.from(text, 'utf8') : text],
+        'JSONEachRow',
+        call,
+      );
+    },
+    async insertBytes(table, body, call) {
+      const pieces = (body instanceof Uint8Array ? [body] : body).filter((piece) => piece.length > 0);
+      if (pieces.length === 0) return;
+      const format = call?.format ?? 'JSONEachRow';
+      if (format !== 'JSONEachRow' && format !== 'TabSeparated') {
+        throw new InfraError(
+          'CONFIG',
+          `insert format must be JSONEachRow or TabSeparated, got ${String(format)}`,
+        );
       }
+      await insertBody(table, pieces, format, call);
     },
     async command(sql, call) {
       try {

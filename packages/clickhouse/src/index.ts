@@ -1,11 +1,13 @@
 export { createClickhouse } from './client.js';
 export type {
+  BytesInsertOptions,
   CallOptions,
   ClickhouseClient,
   ClickhouseLogEvent,
   ClickhouseLogger,
   ClickhouseOptions,
   ExportFormat,
+  InsertFormat,
   InsertOptions,
   PingResult,
   Row,

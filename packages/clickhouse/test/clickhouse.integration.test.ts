@@ -142,6 +142,60 @@ describe('ClickHouse adapter against the real server', () => {
     });
   });
 
+  it('inserts pre-encoded bytes as is, in pieces, as JSONEachRow or TabSeparated with named columns', async () => {
+    await client.command(
+      `CREATE TABLE byte_rows (id UInt32, name String, amount Decimal(18, 11), at DateTime('UTC'),
+       note String DEFAULT 'none') ENGINE = MergeTree() ORDER BY id`,
+    );
+    const hostile = 'quote " backslash \\ newline \n tab \t cr \r nul \0 é 😀';
+    const tsvName = hostile
+      .replace(/\\/g, '\\\\')
+      .replace(/\t/g, '\\t')
+      .replace(/\n/g, '\\n')
+      .replace(/\r/g, '\\r');
+    // A body in several pieces, one of them empty, cut in the middle of a row: sent one after another.
+    const json = Buffer.from(
+      `{"id":1,"name":${JSON.stringify(hostile)},"amount":1234567.12345678901,"at":0,"note":"x"}\n` +
+        `{"id":2,"name":"b","amount":0.00000000001,"at":4294967295,"note":"y"}\n`,
+    );
+    await client.insertBytes('byte_rows', [json.subarray(0, 10), new Uint8Array(0), json.subarray(10)]);
+    const tsv = Buffer.from(`3\t${tsvName}\t1.5\t0000000000\n4\tc\t0\t1768472430\n5\td\t0\t4294967295\n`);
+    await client.insertBytes('byte_rows', tsv, {
+      format: 'TabSeparated',
+      columns: ['id', 'name', 'amount', 'at'],
+    });
+    await client.insertBytes('byte_rows', [], { format: 'TabSeparated' });
+    await client.insertBytes('byte_rows', Buffer.alloc(0));
+    expect(
+      await client.query(
+        'SELECT id, name, toString(amount) AS amount_text, toUnixTimestamp(at) AS t, note FROM byte_rows ORDER BY id',
+      ),
+    ).toEqual([
+      { id: 1, name: hostile, amount_text: '1234567.12345678901', t: 0, note: 'x' },
+      { id: 2, name: 'b', amount_text: '0.00000000001', t: 4294967295, note: 'y' },
+      { id: 3, name: hostile, amount_text: '1.50000000000', t: 0, note: 'none' },
+      { id: 4, name: 'c', amount_text: '0.00000000000', t: 1768472430, note: 'none' },
+      { id: 5, name: 'd', amount_text: '0.00000000000', t: 4294967295, note: 'none' },
+    ]);
+    // A bad row fails the whole insert with the server's code: a row data error, or a request error.
+    await expect(
+      client.insertBytes('byte_rows', Buffer.from('6\tx\t1\t0000000000\n7\ty\tnot-a-number\t0000000000\n'), {
+        format: 'TabSeparated',
+        columns: ['id', 'name', 'amount', 'at'],
+      }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST', retryable: false, vendorCode: 27 });
+    await expect(
+      client.insertBytes('byte_rows', Buffer.from('6\tx\n'), {
+        format: 'TabSeparated',
+        columns: ['id', 'nope'],
+      }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST', retryable: false, vendorCode: 16 });
+    await expect(
+      client.insertBytes('byte_rows', Buffer.from('x'), { format: 'CSV' as never }),
+    ).rejects.toMatchObject({ code: 'CONFIG' });
+    expect(await client.query('SELECT count() AS n FROM byte_rows')).toEqual([{ n: '5' }]);
+  });
+
   it('maps an unknown table to a non-retryable BAD_REQUEST', async () => {
     const error: unknown = await client.query('SELECT * FROM no_such_table').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InfraError);
