@@ -2,7 +2,7 @@ import { InfraError } from '@cdrate/errors';
 import type { Kafka, Producer, RecordMetadata } from 'kafkajs';
 import { toInfraError } from './errors.js';
 import { CompressionTypes } from './kafkajs.js';
-import { createCachingPartitioner } from './kafkajs-patches.js';
+import { createDefaultPartitioner } from './kafkajs-patches.js';
 import type { Log } from './log.js';
 import { toKafkaJSMessages } from './messages.js';
 import type { OutgoingMessage, TopicMessages } from './messages.js';
@@ -74,7 +74,7 @@ export async function connectProducer(
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      createPartitioner: createCachingPartitioner,
+      createPartitioner: createDefaultPartitioner,
     });
     try {
       await producer.connect();

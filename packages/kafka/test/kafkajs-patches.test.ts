@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { crc32c, crc32cPortable } from '../src/crc32c.js';
 import {
   Batch,
-  createCachingPartitioner,
+  createDefaultPartitioner,
   createKeyPartitioner,
   createRequest,
   decodeRecordBatch,
@@ -56,16 +56,16 @@ const { DefaultPartitioner } = requireHere('kafkajs/src/producer/partitioners/in
 const metadata = (n: number): { partitionId: number; leader: number }[] =>
   Array.from({ length: n }, (_, partitionId) => ({ partitionId, leader: 0 }));
 
-describe('createCachingPartitioner', () => {
+describe('createDefaultPartitioner', () => {
   it('puts every keyed message on the partition of kafkajs DefaultPartitioner (murmur2)', () => {
     const reference = DefaultPartitioner();
-    const cached = createCachingPartitioner();
+    const ours = createDefaultPartitioner();
     for (const partitions of [1, 2, 3, 6, 7, 12, 64]) {
       const partitionMetadata = metadata(partitions);
       for (let i = 0; i < 3000; i++) {
         const key = i % 3 === 0 ? `acct-${i % 700}` : i % 3 === 1 ? `${i * 7919}` : `k\u00e9y-${i}-\u2603`;
         for (const k of [key, key, Buffer.from(key)]) {
-          expect(cached({ topic: 't', partitionMetadata, message: { key: k } })).toBe(
+          expect(ours({ topic: 't', partitionMetadata, message: { key: k } })).toBe(
             reference({ topic: 't', partitionMetadata, message: { key: k } }),
           );
         }
@@ -74,15 +74,15 @@ describe('createCachingPartitioner', () => {
   });
 
   it('keeps an explicit partition and spreads keyless messages over partitions with a leader', () => {
-    const cached = createCachingPartitioner();
+    const ours = createDefaultPartitioner();
     const partitionMetadata = [
       { partitionId: 0, leader: 0 },
       { partitionId: 1, leader: -1 },
       { partitionId: 2, leader: 0 },
     ];
-    expect(cached({ topic: 't', partitionMetadata, message: { key: 'a', partition: 1 } })).toBe(1);
+    expect(ours({ topic: 't', partitionMetadata, message: { key: 'a', partition: 1 } })).toBe(1);
     const seen = new Set<number>();
-    for (let i = 0; i < 10; i++) seen.add(cached({ topic: 't', partitionMetadata, message: { key: null } }));
+    for (let i = 0; i < 10; i++) seen.add(ours({ topic: 't', partitionMetadata, message: { key: null } }));
     expect([...seen].sort()).toEqual([0, 2]);
   });
 });
@@ -105,7 +105,7 @@ describe('createKeyPartitioner', () => {
 
 describe('groupMessagesPerPartition', () => {
   it('groups like kafkajs: partition → its messages in send order', () => {
-    const partitioner = createCachingPartitioner();
+    const partitioner = createDefaultPartitioner();
     const messages = Array.from({ length: 500 }, (_, i) => ({ key: `acct-${i % 37}`, value: `${i}` }));
     const partitionMetadata = metadata(6);
     const grouped = groupMessagesPerPartition({ topic: 't', partitionMetadata, messages, partitioner });
