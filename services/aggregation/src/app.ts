@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { migrate } from '@cdrate/clickhouse';
-import type { ClickhouseClient } from '@cdrate/clickhouse';
+import type { BytesInsertOptions, ClickhouseClient } from '@cdrate/clickhouse';
 import { InfraError } from '@cdrate/errors';
 import type {
   ConsumedBatch,
@@ -22,14 +22,18 @@ import {
   decodeRatedCalls,
   rejectOfDecodeFailure,
   type DecodedRecords,
+  type DecodeResult,
+  type RatedCall,
 } from '@cdrate/schemas';
 import type { Logger, ServiceApp } from '@cdrate/service-runtime';
 import type { Registry } from 'prom-client';
 import { Batcher } from './batcher.js';
-import type { BatchRow, BatchSink, RefusedRow } from './batcher.js';
+import type { BatchSink, RefusedRow } from './batcher.js';
+import { RowChunkWriter, type RowChunk } from './chunks.js';
 import type { AggregationConfig } from './config.js';
 import { createAggregationMetrics } from './metrics.js';
-import { ratedCallRow, rejectedCdrRow } from './rows.js';
+import { RATED_CALLS_COLUMNS, ratedCallTsvRowMaxBytes, writeRatedCallTsvRow } from './rated-tsv.js';
+import { rejectedCdrRow } from './rows.js';
 
 const STAGE = 'aggregation';
 /** DLQ code of a rated call ClickHouse (or the row serializer) refuses. */
@@ -45,17 +49,25 @@ const EARLY_FLUSH_FRACTION = 10;
 export const RATED_CALLS_TABLE = 'rated_calls';
 export const REJECTED_CDRS_TABLE = 'rejected_cdrs';
 
-/** Where a buffered row came from (for dead letters and logs). */
-interface RowSource {
+/**
+ * The rows of one consumed batch for one table, as bytes, and the batch's messages: a refused row's dead
+ * letter is rebuilt from its message (`messages[messageIndex[row]]`) when needed, which is rare, so no
+ * decoded record or per-row object waits for the insert.
+ */
+interface SourcedChunk extends RowChunk {
+  readonly topic: string;
+  readonly partition: number;
+  readonly messages: readonly ConsumedMessage[];
+}
+
+/** What a dead letter says about its origin. */
+interface DeadLetterSource {
   readonly topic: string;
   readonly partition: number;
   readonly offset: string;
-  /** The message's value: the dead-letter payload unless the row is one record of {@link records}. */
-  readonly value: Buffer | null;
   readonly cdrId: string | null;
-  /** The records of a batch-framed message; the row's dead-letter payload is record {@link index} alone. */
-  readonly records?: DecodedRecords<unknown>;
-  readonly index?: number;
+  /** The dead-letter payload: the message value, or the record's single frame for one of a batch frame. */
+  readonly payload: Uint8Array;
 }
 
 export type AggregationSettings = Pick<
@@ -108,22 +120,22 @@ export function createAggregationApp(options: AggregationAppOptions): ServiceApp
     settleDone = (error) => (error === undefined ? resolve() : reject(error));
   });
 
-  async function insertInto(table: string, rows: readonly BatchRow<RowSource>[]): Promise<void> {
-    let text = '';
-    for (const row of rows) text += row.line + '\n';
+  async function insertInto(
+    table: string,
+    body: readonly Buffer[],
+    rows: number,
+    options?: BytesInsertOptions,
+  ): Promise<void> {
     const started = performance.now();
     try {
-      await clickhouse.insertText(table, text);
+      await clickhouse.insertBytes(table, body, options);
     } catch (error) {
       if (error instanceof InfraError && error.retryable) sinkOk = false;
-      logger.warn(
-        { table, rows: rows.length, code: (error as InfraError).code, err: error },
-        'ClickHouse insert failed',
-      );
+      logger.warn({ table, rows, code: (error as InfraError).code, err: error }, 'ClickHouse insert failed');
       throw error;
     }
     metrics.insertDuration.observe({ table }, (performance.now() - started) / 1000);
-    metrics.insertedRows.inc({ table }, rows.length);
+    metrics.insertedRows.inc({ table }, rows);
     sinkOk = true;
     lastSinkContactMs = Date.now();
   }
@@ -135,16 +147,13 @@ export function createAggregationApp(options: AggregationAppOptions): ServiceApp
     metrics.produced.inc({ topic: settings.topicDlq }, letters.length);
   }
 
-  function deadLetter(source: RowSource, code: string, message: string): OutgoingMessage {
+  function deadLetter(source: DeadLetterSource, code: string, message: string): OutgoingMessage {
     const letter = deadLetterMessage({
       cdrId: source.cdrId,
       errorCode: code,
       errorMessage: message,
       stage: STAGE,
-      payload:
-        source.records !== undefined && source.index !== undefined
-          ? source.records.frameOf(source.index)
-          : (source.value ?? new Uint8Array(0)),
+      payload: source.payload,
       origin: { topic: source.topic, partition: source.partition, offset: source.offset },
       failedAtMs: now(),
     });
@@ -156,27 +165,68 @@ export function createAggregationApp(options: AggregationAppOptions): ServiceApp
     return letter;
   }
 
-  const ratedSink: BatchSink<RowSource> = {
-    insert: (rows) => insertInto(RATED_CALLS_TABLE, rows),
-    refuse: (rows: readonly RefusedRow<RowSource>[]) =>
-      sendDeadLetters(
-        rows.map(({ row, error }) =>
-          deadLetter(row.source, SINK_REJECTED, `ClickHouse refused the row: ${error.message}`),
-        ),
-      ),
+  /**
+   * Dead letters of rated calls ClickHouse refused, each with its own record's single frame and cdr_id,
+   * re-read from the retained message (each message decoded once per call, however many of its rows).
+   */
+  function refusedRatedCalls(rows: readonly RefusedRow<SourcedChunk>[]): OutgoingMessage[] {
+    const decodedMessages = new Map<ConsumedMessage, DecodeResult<DecodedRecords<RatedCall>>>();
+    return rows.map(({ chunk, row, error }) => {
+      const message = chunk.messages[chunk.messageIndex[row]!]!;
+      const item = chunk.itemIndex[row]!;
+      let decoded = decodedMessages.get(message);
+      if (decoded === undefined) {
+        // A row was written only for a message that decoded, so the value is there and decodes again.
+        decoded = decodeRatedCalls(message.value ?? new Uint8Array(0));
+        decodedMessages.set(message, decoded);
+      }
+      const record = decoded.ok ? decoded.value.items[item] : undefined;
+      const source: DeadLetterSource = {
+        topic: chunk.topic,
+        partition: chunk.partition,
+        offset: message.offset,
+        cdrId: record?.ok === true ? record.value.cdr_id : null,
+        payload: decoded.ok ? decoded.value.frameOf(item) : (message.value ?? new Uint8Array(0)),
+      };
+      return deadLetter(source, SINK_REJECTED, `ClickHouse refused the row: ${error.message}`);
+    });
+  }
+
+  const ratedInsert: BytesInsertOptions = { format: 'TabSeparated', columns: RATED_CALLS_COLUMNS };
+  const ratedSink: BatchSink<SourcedChunk> = {
+    insert: (body, rows) => insertInto(RATED_CALLS_TABLE, body, rows, ratedInsert),
+    refuse: (rows) => sendDeadLetters(refusedRatedCalls(rows)),
   };
-  const rejectedSink: BatchSink<RowSource> = {
-    insert: (rows) => insertInto(REJECTED_CDRS_TABLE, rows),
+  const rejectedSink: BatchSink<SourcedChunk> = {
+    insert: (body, rows) => insertInto(REJECTED_CDRS_TABLE, body, rows),
     refuse: (rows) => {
       // Never dead-letter a dead letter (it would come back here): log, count, skip.
-      for (const { row, error } of rows)
-        skipDeadLetter(row.source, `ClickHouse refused the row: ${error.message}`);
+      for (const { chunk, row, error } of rows) {
+        const message = chunk.messages[chunk.messageIndex[row]!]!;
+        skipDeadLetter(chunk.topic, chunk.partition, message, `ClickHouse refused the row: ${error.message}`);
+      }
       return Promise.resolve();
     },
   };
   const batcherOptions = { maxRows: settings.batchMaxRows, maxWaitMs: settings.batchMaxWaitMs };
-  const ratedBatcher = new Batcher<RowSource>({ ...batcherOptions, sink: ratedSink });
-  const rejectedBatcher = new Batcher<RowSource>({ ...batcherOptions, sink: rejectedSink });
+  const ratedBatcher = new Batcher<SourcedChunk>({ ...batcherOptions, sink: ratedSink });
+  const rejectedBatcher = new Batcher<SourcedChunk>({ ...batcherOptions, sink: rejectedSink });
+  // Shared by all handlers: each writes its rows and takes them out without an `await` in between.
+  const rowWriter = new RowChunkWriter();
+
+  /**
+   * Runs `write`, which writes rows of `batch` into the shared row writer, and takes them out as the batch's
+   * chunk. When `write` throws, its rows are discarded, so none is left for the next handler's chunk.
+   */
+  function writeChunk(batch: ConsumedBatch, write: () => void): SourcedChunk {
+    try {
+      write();
+    } catch (error) {
+      rowWriter.discard();
+      throw error;
+    }
+    return { ...rowWriter.take(), topic: batch.topic, partition: batch.partition, messages: batch.messages };
+  }
 
   // kafkajs fetches again only once every handler of the last fetch returned, so when every running handler
   // waits on a buffer no more rows can arrive: if the buffers hold a worthwhile number of rows together, both
@@ -208,94 +258,99 @@ export function createAggregationApp(options: AggregationAppOptions): ServiceApp
     }
   }
 
-  function skipDeadLetter(source: RowSource, reason: string): void {
+  function skipDeadLetter(topic: string, partition: number, message: ConsumedMessage, reason: string): void {
     metrics.rejected.inc({ stage: STAGE, code: DLQ_UNREADABLE });
     logger.error(
-      { topic: source.topic, partition: source.partition, offset: source.offset, error: reason },
+      { topic, partition, offset: message.offset, error: reason },
       'dead letter skipped: it cannot be landed in rejected_cdrs',
     );
   }
 
-  function sourceOf(
-    topic: string,
-    partition: number,
-    message: ConsumedMessage,
-    cdrId: string | null,
-  ): RowSource {
-    return { topic, partition, offset: message.offset, value: message.value, cdrId };
-  }
-
-  async function handleRated(batch: ConsumedBatch): Promise<void> {
-    const rows: BatchRow<RowSource>[] = [];
-    const letters: OutgoingMessage[] = [];
-    for (const message of batch.messages) {
-      if (message.value === null) {
-        letters.push(
-          deadLetter(sourceOf(batch.topic, batch.partition, message, null), 'EMPTY_VALUE', 'no value'),
-        );
+  /**
+   * Writes every record of `batch` that decodes and serializes into the shared row writer, as it is decoded
+   * (so no decoded record outlives this call), and appends the dead letters of the others to `letters`.
+   */
+  function writeRatedRows(batch: ConsumedBatch, letters: OutgoingMessage[]): void {
+    const { topic, partition, messages } = batch;
+    for (let m = 0; m < messages.length; m++) {
+      const message = messages[m]!;
+      const value = message.value;
+      if (value === null) {
+        const source = { topic, partition, offset: message.offset, cdrId: null, payload: new Uint8Array(0) };
+        letters.push(deadLetter(source, 'EMPTY_VALUE', 'no value'));
         continue;
       }
       // A single RatedCall frame or a batch frame of them; each record lands or is dead-lettered on its own.
-      const decoded = decodeRatedCalls(message.value);
+      const decoded = decodeRatedCalls(value);
       if (!decoded.ok) {
-        const source = sourceOf(batch.topic, batch.partition, message, null);
         const reject = rejectOfDecodeFailure(decoded);
+        const source = { topic, partition, offset: message.offset, cdrId: null, payload: value };
         letters.push(deadLetter(source, reject.code, reject.message));
         continue;
       }
       const records = decoded.value;
-      for (let index = 0; index < records.items.length; index++) {
-        const item = records.items[index]!;
-        const source: RowSource = {
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: message.offset,
-          value: message.value,
-          cdrId: item.ok ? item.value.cdr_id : null,
-          records,
-          index,
-        };
-        if (!item.ok) {
-          const reject = rejectOfDecodeFailure(item);
-          letters.push(deadLetter(source, reject.code, reject.message));
-          continue;
+      const items = records.items;
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i]!;
+        if (item.ok) {
+          const call = item.value;
+          try {
+            const out = rowWriter.reserve(ratedCallTsvRowMaxBytes(call));
+            rowWriter.endRow(writeRatedCallTsvRow(out, rowWriter.length, call), m, i);
+            continue;
+          } catch (error) {
+            const source = {
+              topic,
+              partition,
+              offset: message.offset,
+              cdrId: call.cdr_id,
+              payload: records.frameOf(i),
+            };
+            letters.push(
+              deadLetter(source, SINK_REJECTED, error instanceof Error ? error.message : String(error)),
+            );
+            continue;
+          }
         }
-        try {
-          rows.push({ line: ratedCallRow(item.value), source });
-        } catch (error) {
-          letters.push(
-            deadLetter(source, SINK_REJECTED, error instanceof Error ? error.message : String(error)),
-          );
-        }
+        const reject = rejectOfDecodeFailure(item);
+        const source = { topic, partition, offset: message.offset, cdrId: null, payload: records.frameOf(i) };
+        letters.push(deadLetter(source, reject.code, reject.message));
       }
     }
+  }
+
+  async function handleRated(batch: ConsumedBatch): Promise<void> {
+    const letters: OutgoingMessage[] = [];
+    const chunk = writeChunk(batch, () => writeRatedRows(batch, letters));
     // Both must succeed before the commit; the insert does not wait for the dead letters or vice versa.
-    const outcomes = Promise.allSettled([sendDeadLetters(letters), ratedBatcher.add(rows)]);
+    const outcomes = Promise.allSettled([sendDeadLetters(letters), ratedBatcher.add(chunk)]);
     await waitForLanding(outcomes);
     const [sent, inserted] = await outcomes;
     if (sent.status === 'rejected') throw sent.reason;
     if (inserted.status === 'rejected') throw inserted.reason;
   }
 
-  async function handleDlq(batch: ConsumedBatch): Promise<void> {
-    const rows: BatchRow<RowSource>[] = [];
-    for (const message of batch.messages) {
-      const source = sourceOf(batch.topic, batch.partition, message, null);
+  /** Writes the `rejected_cdrs` row of every readable dead letter of `batch`; skips the others. */
+  function writeDlqRows(batch: ConsumedBatch): void {
+    const { topic, partition, messages } = batch;
+    for (let m = 0; m < messages.length; m++) {
+      const message = messages[m]!;
       const decoded = message.value === null ? undefined : decodeDlqRecord(message.value);
       if (decoded === undefined || !decoded.ok) {
-        skipDeadLetter(source, decoded === undefined ? 'no value' : `${decoded.code}: ${decoded.message}`);
+        const reason = decoded === undefined ? 'no value' : `${decoded.code}: ${decoded.message}`;
+        skipDeadLetter(topic, partition, message, reason);
         continue;
       }
       try {
-        rows.push({
-          line: rejectedCdrRow(decoded.value),
-          source: { ...source, cdrId: decoded.value.cdr_id },
-        });
+        rowWriter.appendLine(rejectedCdrRow(decoded.value), m, 0);
       } catch (error) {
-        skipDeadLetter(source, error instanceof Error ? error.message : String(error));
+        skipDeadLetter(topic, partition, message, error instanceof Error ? error.message : String(error));
       }
     }
-    await waitForLanding(rejectedBatcher.add(rows));
+  }
+
+  async function handleDlq(batch: ConsumedBatch): Promise<void> {
+    await waitForLanding(rejectedBatcher.add(writeChunk(batch, () => writeDlqRows(batch))));
   }
 
   async function handleBatch(batch: ConsumedBatch): Promise<void> {

@@ -1,43 +1,39 @@
 /**
- * The shared insert buffer of one table. Consumer handlers of several partitions append their rows and
- * await the flush that carries them; a flush happens when the buffer holds `maxRows` rows or its oldest
- * row has waited `maxWaitMs`. A handler's promise settles only with the insert of its rows, so the consumer
- * commits its offsets only after ClickHouse has them.
+ * The shared insert buffer of one table. Consumer handlers of several partitions append their rows — a
+ * {@link RowChunk} of insert-ready bytes per handler call — and await the flush that carries them; a flush
+ * happens when the buffer holds `maxRows` rows or its oldest row has waited `maxWaitMs`. A handler's promise
+ * settles only with the insert of its rows, so the consumer commits its offsets only after ClickHouse has them.
  */
 import { InfraError } from '@cdrate/errors';
+import { chunkBytes, chunkRows, type RowChunk } from './chunks.js';
 
-/** One row to insert: its JSONEachRow line and whatever identifies its source message. */
-export interface BatchRow<S> {
-  /** One JSON object, no newline. */
-  readonly line: string;
-  readonly source: S;
-}
-
-/** A row the table refused on its own (the rest of its batch was inserted). */
-export interface RefusedRow<S> {
-  readonly row: BatchRow<S>;
+/** A row the table refused on its own (the rest of its batch was inserted): row `row` of `chunk`. */
+export interface RefusedRow<C extends RowChunk> {
+  readonly chunk: C;
+  readonly row: number;
   readonly error: InfraError;
 }
 
 /** Where a batcher's rows go. */
-export interface BatchSink<S> {
+export interface BatchSink<C extends RowChunk> {
   /**
-   * Inserts the rows in one insert (JSONEachRow text, one line per row). Throws an `InfraError`: retryable
-   * when the table may accept the same rows later, `BAD_REQUEST` when it refuses their content.
+   * Inserts `rows` rows in one insert; their lines are the concatenation of `body` (whole lines, in order).
+   * Throws an `InfraError`: retryable when the table may accept the same rows later, `BAD_REQUEST` when it
+   * refuses their content.
    */
-  insert(rows: readonly BatchRow<S>[]): Promise<void>;
+  insert(body: readonly Buffer[], rows: number): Promise<void>;
   /**
    * Takes the rows the table refused one by one (e.g. dead-letters them). Resolve once they are safe; a
    * throw fails the whole flush (its handlers then get the batch again).
    */
-  refuse(rows: readonly RefusedRow<S>[]): Promise<void>;
+  refuse(rows: readonly RefusedRow<C>[]): Promise<void>;
 }
 
 /** Schedules `run` after `ms`; returns a cancel function. The default uses an unref'd `setTimeout`. */
 export type Scheduler = (run: () => void, ms: number) => () => void;
 
-export interface BatcherOptions<S> {
-  readonly sink: BatchSink<S>;
+export interface BatcherOptions<C extends RowChunk> {
+  readonly sink: BatchSink<C>;
   /** Flush once this many rows are buffered; one insert carries at most this many rows. */
   readonly maxRows: number;
   /** Flush once the oldest buffered row has waited this long (ms). */
@@ -58,11 +54,12 @@ export interface BatcherOptions<S> {
  * BAD_ARGUMENTS (36, an unknown Enum8 name on modern servers), LOGICAL_ERROR (49, what 18.16 reports for an
  * unknown Enum8 name), CANNOT_PARSE_DATE (38), CANNOT_PARSE_DATETIME (41),
  * TYPE_MISMATCH (53), ARGUMENT_OUT_OF_BOUND (69, e.g. too many decimal digits), CANNOT_CONVERT_TYPE (70),
- * CANNOT_PARSE_NUMBER (72), TOO_LARGE_STRING_SIZE (131). Not INCORRECT_DATA (117): for rows written by one
- * serializer, "unknown field" means the table lacks a column, which every row would hit.
+ * CANNOT_PARSE_NUMBER (72), TOO_LARGE_STRING_SIZE (131), UNKNOWN_ELEMENT_OF_ENUM (691, an unknown Enum8 name
+ * in TabSeparated on modern servers). Not INCORRECT_DATA (117): for rows written by one serializer,
+ * "unknown field" means the table lacks a column, which every row would hit.
  */
 const ROW_DATA_ERROR_CODES: ReadonlySet<number> = new Set([
-  6, 25, 26, 27, 32, 36, 38, 41, 49, 53, 69, 70, 72, 131,
+  6, 25, 26, 27, 32, 36, 38, 41, 49, 53, 69, 70, 72, 131, 691,
 ]);
 
 /** True for a non-retryable ClickHouse error caused by the content of a row (see `ROW_DATA_ERROR_CODES`). */
@@ -74,8 +71,16 @@ export function isRowDataError(error: InfraError): boolean {
   );
 }
 
-interface Pending<S> {
-  readonly rows: BatchRow<S>[];
+/** Rows `[from, to)` of `chunk`. */
+interface Slice<C extends RowChunk> {
+  readonly chunk: C;
+  readonly from: number;
+  readonly to: number;
+}
+
+interface Pending<C extends RowChunk> {
+  readonly chunks: C[];
+  rows: number;
   readonly done: Promise<void>;
   resolve(): void;
   reject(error: unknown): void;
@@ -88,6 +93,30 @@ const realScheduler: Scheduler = (run, ms) => {
   return () => clearTimeout(timer);
 };
 
+/** Splits `slices` holding more than `rows` rows into the first `rows` rows and the rest. */
+function splitSlices<C extends RowChunk>(
+  slices: readonly Slice<C>[],
+  rows: number,
+): [Slice<C>[], Slice<C>[]] {
+  const left: Slice<C>[] = [];
+  const right: Slice<C>[] = [];
+  let remaining = rows;
+  for (const slice of slices) {
+    const count = slice.to - slice.from;
+    if (remaining >= count) {
+      left.push(slice);
+      remaining -= count;
+    } else if (remaining > 0) {
+      left.push({ chunk: slice.chunk, from: slice.from, to: slice.from + remaining });
+      right.push({ chunk: slice.chunk, from: slice.from + remaining, to: slice.to });
+      remaining = 0;
+    } else {
+      right.push(slice);
+    }
+  }
+  return [left, right];
+}
+
 /**
  * Size- and time-bounded insert buffer shared by concurrent handlers. Flushes run one at a time, in order.
  *
@@ -99,18 +128,20 @@ const realScheduler: Scheduler = (run, ms) => {
  *   the refused rows are found (about 2·log2(n) inserts per refused row); the others are inserted, the
  *   refused ones go to `sink.refuse`, then resolve. One bad row never blocks the rest;
  * - anything else → reject with it (the consumer stops: a bug or a misconfiguration).
+ *
+ * The insert bodies are views of the chunks' bytes: no row is copied or re-encoded on the way.
  */
-export class Batcher<S> {
-  readonly #sink: BatchSink<S>;
+export class Batcher<C extends RowChunk> {
+  readonly #sink: BatchSink<C>;
   readonly #maxRows: number;
   readonly #maxWaitMs: number;
   readonly #schedule: Scheduler;
   readonly #isolatable: (error: InfraError) => boolean;
-  #pending: Pending<S> | undefined;
+  #pending: Pending<C> | undefined;
   #flushing: Promise<void> = Promise.resolve();
   #draining = false;
 
-  constructor(options: BatcherOptions<S>) {
+  constructor(options: BatcherOptions<C>) {
     if (!Number.isSafeInteger(options.maxRows) || options.maxRows < 1) {
       throw new RangeError(`maxRows must be a positive integer, got ${options.maxRows}`);
     }
@@ -126,18 +157,20 @@ export class Batcher<S> {
 
   /** Rows buffered and not yet handed to an insert. */
   get bufferedRows(): number {
-    return this.#pending?.rows.length ?? 0;
+    return this.#pending?.rows ?? 0;
   }
 
   /**
-   * Buffers `rows`; resolves when the insert carrying them succeeded (see the class doc for failures).
-   * No rows: resolves at once.
+   * Buffers the rows of `chunk`; resolves when the insert carrying them succeeded (see the class doc for
+   * failures). A chunk without rows resolves at once.
    */
-  add(rows: readonly BatchRow<S>[]): Promise<void> {
-    if (rows.length === 0) return Promise.resolve();
+  add(chunk: C): Promise<void> {
+    const rows = chunkRows(chunk);
+    if (rows === 0) return Promise.resolve();
     const pending = (this.#pending ??= this.#open());
-    for (const row of rows) pending.rows.push(row);
-    if (pending.rows.length >= this.#maxRows || this.#draining) this.#flushPending();
+    pending.chunks.push(chunk);
+    pending.rows += rows;
+    if (pending.rows >= this.#maxRows || this.#draining) this.#flushPending();
     else pending.cancelTimer ??= this.#schedule(() => this.#flushPending(), this.#maxWaitMs);
     return pending.done;
   }
@@ -161,14 +194,14 @@ export class Batcher<S> {
     return this.#flushing;
   }
 
-  #open(): Pending<S> {
+  #open(): Pending<C> {
     let resolve!: () => void;
     let reject!: (error: unknown) => void;
     const done = new Promise<void>((res, rej) => {
       resolve = res;
       reject = rej;
     });
-    return { rows: [], done, resolve, reject, cancelTimer: undefined };
+    return { chunks: [], rows: 0, done, resolve, reject, cancelTimer: undefined };
   }
 
   #flushPending(): void {
@@ -177,35 +210,52 @@ export class Batcher<S> {
     this.#pending = undefined;
     pending.cancelTimer?.();
     this.#flushing = this.#flushing.then(() =>
-      this.#write(pending.rows).then(
+      this.#write(pending.chunks).then(
         () => pending.resolve(),
         (error: unknown) => pending.reject(error),
       ),
     );
   }
 
-  /** Inserts `rows` in inserts of at most `maxRows`, isolating refused rows. */
-  async #write(rows: readonly BatchRow<S>[]): Promise<void> {
-    const refused: RefusedRow<S>[] = [];
-    for (let start = 0; start < rows.length; start += this.#maxRows) {
-      const part = rows.slice(start, start + this.#maxRows);
-      refused.push(...(await this.#insertIsolating(part)));
+  /** Inserts the rows of `chunks` in inserts of at most `maxRows`, isolating refused rows. */
+  async #write(chunks: readonly C[]): Promise<void> {
+    const refused: RefusedRow<C>[] = [];
+    let part: Slice<C>[] = [];
+    let partRows = 0;
+    for (const chunk of chunks) {
+      const rows = chunkRows(chunk);
+      for (let from = 0; from < rows;) {
+        const to = Math.min(rows, from + this.#maxRows - partRows);
+        part.push({ chunk, from, to });
+        partRows += to - from;
+        from = to;
+        if (partRows === this.#maxRows) {
+          for (const row of await this.#insertIsolating(part, partRows)) refused.push(row);
+          part = [];
+          partRows = 0;
+        }
+      }
     }
+    if (partRows > 0) for (const row of await this.#insertIsolating(part, partRows)) refused.push(row);
     if (refused.length > 0) await this.#sink.refuse(refused);
   }
 
-  async #insertIsolating(rows: readonly BatchRow<S>[]): Promise<RefusedRow<S>[]> {
+  async #insertIsolating(slices: readonly Slice<C>[], rows: number): Promise<RefusedRow<C>[]> {
     try {
-      await this.#sink.insert(rows);
+      await this.#sink.insert(
+        slices.map((slice) => chunkBytes(slice.chunk, slice.from, slice.to)),
+        rows,
+      );
       return [];
     } catch (failure) {
       if (!(failure instanceof InfraError) || failure.retryable || !this.#isolatable(failure)) throw failure;
-      const [only] = rows;
-      if (rows.length === 1 && only !== undefined) return [{ row: only, error: failure }];
-      const middle = Math.ceil(rows.length / 2);
-      const left = await this.#insertIsolating(rows.slice(0, middle));
-      const right = await this.#insertIsolating(rows.slice(middle));
-      return [...left, ...right];
+      const [only] = slices;
+      if (rows === 1 && only !== undefined) return [{ chunk: only.chunk, row: only.from, error: failure }];
+      const middle = Math.ceil(rows / 2);
+      const [left, right] = splitSlices(slices, middle);
+      const refusedLeft = await this.#insertIsolating(left, middle);
+      const refusedRight = await this.#insertIsolating(right, rows - middle);
+      return [...refusedLeft, ...refusedRight];
     }
   }
 }

@@ -1,9 +1,13 @@
 /**
- * JSONEachRow lines for `rated_calls` and `rejected_cdrs` (schemas/clickhouse/0001, 0002), written by hand:
- * this is the hot path (one line per rated call). Every column is sent (an omitted field would get the
- * type's zero, not the DEFAULT), in DDL order, following the rules of `@cdrate/clickhouse`: decimals unquoted
- * with at most the column's scale (checked by `jsonDecimal`), 64-bit integers from text quoted, DateTime as
- * unix seconds, strings through `JSON.stringify`, nulls as `''`, booleans as 0/1.
+ * JSONEachRow lines for `rated_calls` and `rejected_cdrs` (schemas/clickhouse/0001, 0002). Every column is
+ * sent (an omitted field would get the type's zero, not the DEFAULT), in DDL order, following the rules of
+ * `@cdrate/clickhouse`: decimals unquoted with at most the column's scale (checked by `jsonDecimal`), 64-bit
+ * integers from text quoted, DateTime as unix seconds, strings through `JSON.stringify`, nulls as `''`,
+ * booleans as 0/1.
+ *
+ * The service lands dead letters with {@link rejectedCdrRow}. Rated calls, the hot path, it lands as
+ * TabSeparated bytes (`rated-tsv.ts`, the same values); {@link ratedCallRow} is their JSONEachRow form, for
+ * tools and tests that insert rated calls as JSON.
  */
 import { jsonDecimal } from '@cdrate/clickhouse';
 import type { DlqRecord, RatedCall } from '@cdrate/schemas';

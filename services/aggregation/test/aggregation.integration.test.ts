@@ -4,7 +4,13 @@ import { createClickhouse } from '@cdrate/clickhouse';
 import type { ClickhouseClient } from '@cdrate/clickhouse';
 import { createKafka } from '@cdrate/kafka';
 import type { KafkaAdmin, KafkaClient, KafkaProducer } from '@cdrate/kafka';
-import { CONTENT_TYPE_AVRO, CONTENT_TYPE_HEADER, encodeDlqRecord, encodeRatedCall } from '@cdrate/schemas';
+import {
+  CONTENT_TYPE_AVRO,
+  CONTENT_TYPE_HEADER,
+  encodeDlqRecord,
+  encodeRatedCall,
+  frameRatedCallBatch,
+} from '@cdrate/schemas';
 import type { RatedCall } from '@cdrate/schemas';
 import { createLogger } from '@cdrate/service-runtime';
 import type { ServiceApp } from '@cdrate/service-runtime';
@@ -173,7 +179,7 @@ describe('aggregation service against Kafka and ClickHouse', () => {
   it('lands rated calls in rated_calls exactly: decimals, times with ms parts, duration, nullables, hostile text', async () => {
     const { settings, registry } = await startApp();
     const db = settings.clickhouseDatabase;
-    const hostile = 'quote " backslash \\ newline \n tab \t é 😀';
+    const hostile = 'quote " backslash \\ newline \n tab \t cr \r nul \0 é 😀 \r';
     await produceCalls(settings.topicRated, [
       ratedCall(),
       ratedCall({
@@ -334,6 +340,88 @@ describe('aggregation service against Kafka and ClickHouse', () => {
         (await committedTotal(settings, settings.topicRated)) === 6,
       'everything committed',
     );
+  });
+
+  it('lands each record of a batch frame on its own: refused and unreadable records are dead-lettered alone with their own frame', async () => {
+    const { settings, registry } = await startApp();
+    const db = settings.clickhouseDatabase;
+    // ClickHouse refuses 'inbound' rows in this test's table.
+    await verify.command(
+      `ALTER TABLE ${db}.rated_calls MODIFY COLUMN call_type Enum8('domestic' = 1, 'internal' = 2,
+       'domestic_metered' = 3, 'international' = 4, 'inbound_toll_free' = 5)`,
+    );
+    const good = calls(300, 0);
+    const poison = ratedCall({ cdr_id: 'cdr-poison', call_type: 'inbound' });
+    const unstorable = ratedCall({ cdr_id: 'cdr-unstorable', start_time: 2 ** 32 * 1000 });
+    const poisonFrame = encodeRatedCall(poison);
+    const unstorableFrame = encodeRatedCall(unstorable);
+    const version = poisonFrame[2]!;
+    const unreadableFrame = Buffer.from([0xcd, 0x03, version, 0xff]);
+    const first = [
+      ...good.slice(0, 100).map(encodeRatedCall),
+      poisonFrame,
+      ...good.slice(100, 200).map(encodeRatedCall),
+      unreadableFrame,
+      unstorableFrame,
+    ];
+    await producer.send(settings.topicRated, [
+      { key: 'acct-1', value: frameRatedCallBatch(first) },
+      { key: 'acct-1', value: frameRatedCallBatch(good.slice(200).map(encodeRatedCall)) },
+      { key: 'acct-1', value: poisonFrame }, // the same call again as a single frame
+    ]);
+
+    await waitFor(async () => (await count(db, 'rated_calls')) === 300, 'the 300 good calls');
+    await waitFor(async () => (await count(db, 'rejected_cdrs')) === 4, 'four dead letters landed');
+    // Not FINAL: the table's key is the origin message, which the three dead letters of offset 0 share.
+    const rejected = await verify.query<Record<string, unknown>>(
+      `SELECT cdr_id, error_code, payload, toString(payload_encoding) AS encoding, origin_topic,
+              toString(origin_offset) AS offset_text
+       FROM ${db}.rejected_cdrs ORDER BY offset_text, cdr_id, error_code`,
+    );
+    expect(rejected).toEqual([
+      {
+        cdr_id: '',
+        error_code: 'MALFORMED_RECORD',
+        payload: unreadableFrame.toString('base64'),
+        encoding: 'base64',
+        origin_topic: settings.topicRated,
+        offset_text: '0',
+      },
+      {
+        cdr_id: 'cdr-poison',
+        error_code: 'SINK_REJECTED',
+        payload: poisonFrame.toString('base64'),
+        encoding: 'base64',
+        origin_topic: settings.topicRated,
+        offset_text: '0',
+      },
+      {
+        cdr_id: 'cdr-unstorable',
+        error_code: 'SINK_REJECTED',
+        payload: unstorableFrame.toString('base64'),
+        encoding: 'base64',
+        origin_topic: settings.topicRated,
+        offset_text: '0',
+      },
+      {
+        cdr_id: 'cdr-poison',
+        error_code: 'SINK_REJECTED',
+        payload: poisonFrame.toString('base64'),
+        encoding: 'base64',
+        origin_topic: settings.topicRated,
+        offset_text: '2',
+      },
+    ]);
+    const landed = await verify.query<{ cdr_id: string }>(
+      `SELECT cdr_id FROM ${db}.rated_calls ORDER BY cdr_id`,
+    );
+    expect(landed.map((row) => row.cdr_id)).toEqual(good.map((call) => call.cdr_id).sort());
+    await waitFor(
+      async () => (await committedTotal(settings, settings.topicRated)) === 3,
+      'the three messages committed',
+    );
+    expect(await metricValue(registry, 'cdrate_inserted_rows_total', { table: 'rated_calls' })).toBe(300);
+    expect(await metricValue(registry, 'cdrate_rejected_total', { code: 'SINK_REJECTED' })).toBe(3);
   });
 
   it('survives a ClickHouse outage: nothing committed meanwhile, everything landed after, no row twice', async () => {

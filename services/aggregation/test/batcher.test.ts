@@ -1,6 +1,12 @@
 import { InfraError } from '@cdrate/errors';
 import { Batcher, isRowDataError } from '../src/batcher.js';
-import type { BatchRow, BatchSink, RefusedRow, Scheduler } from '../src/batcher.js';
+import type { BatchSink, RefusedRow, Scheduler } from '../src/batcher.js';
+import { RowChunkWriter, type RowChunk } from '../src/chunks.js';
+
+/** A chunk of rows `r<first>`, `r<first + 1>`, …; a refused row is identified by `first + row`. */
+interface TestChunk extends RowChunk {
+  readonly first: number;
+}
 
 /** A scheduler driven by hand: `advance(ms)` runs what became due. */
 function fakeClock() {
@@ -26,13 +32,16 @@ function fakeClock() {
   };
 }
 
-/** A sink recording inserts; `fail` decides per insert (return an error to throw). */
+/** A sink recording inserts as lines; `fail` decides per insert (return an error to throw). */
 function fakeSink(fail: (lines: string[]) => InfraError | undefined = () => undefined) {
   const inserts: string[][] = [];
-  const refused: RefusedRow<number>[] = [];
-  const sink: BatchSink<number> = {
-    insert(rows) {
-      const lines = rows.map((row) => row.line);
+  const refused: RefusedRow<TestChunk>[] = [];
+  const sink: BatchSink<TestChunk> = {
+    insert(body, rows) {
+      const text = Buffer.concat(body).toString('utf8');
+      expect(text.endsWith('\n')).toBe(true);
+      const lines = text.slice(0, -1).split('\n');
+      expect(lines).toHaveLength(rows);
       const error = fail(lines);
       if (error !== undefined) return Promise.reject(error);
       inserts.push(lines);
@@ -46,8 +55,12 @@ function fakeSink(fail: (lines: string[]) => InfraError | undefined = () => unde
   return { sink, inserts, refused };
 }
 
-const rows = (from: number, count: number): BatchRow<number>[] =>
-  Array.from({ length: count }, (_, i) => ({ line: `r${from + i}`, source: from + i }));
+const writer = new RowChunkWriter(16, 2); // tiny, so that the tests also grow it
+const rows = (from: number, count: number): TestChunk => {
+  for (let i = 0; i < count; i++) writer.appendLine(`r${from + i}`, i, 0);
+  return { ...writer.take(), first: from };
+};
+const lines = (from: number, count: number) => Array.from({ length: count }, (_, i) => `r${from + i}`);
 
 /** Lets resolved promises run their continuations. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -107,7 +120,7 @@ describe('Batcher', () => {
   it('resolves an empty add at once without inserting', async () => {
     const { sink, inserts } = fakeSink();
     const batcher = new Batcher({ sink, maxRows: 5, maxWaitMs: 1000, schedule: fakeClock().schedule });
-    await batcher.add([]);
+    await batcher.add(rows(0, 0));
     expect(inserts).toEqual([]);
   });
 
@@ -116,6 +129,48 @@ describe('Batcher', () => {
     const batcher = new Batcher({ sink, maxRows: 3, maxWaitMs: 1000, schedule: fakeClock().schedule });
     await batcher.add(rows(0, 7));
     expect(inserts.map((lines) => lines.length)).toEqual([3, 3, 1]);
+  });
+
+  it('splits inserts at maxRows inside a chunk, keeping row order across chunks', async () => {
+    const { sink, inserts } = fakeSink();
+    const batcher = new Batcher({ sink, maxRows: 5, maxWaitMs: 1000, schedule: fakeClock().schedule });
+    const a = batcher.add(rows(0, 3));
+    const b = batcher.add(rows(3, 4));
+    const c = batcher.drain();
+    await Promise.all([a, b, c]);
+    expect(inserts).toEqual([lines(0, 5), lines(5, 2)]);
+  });
+
+  it('finds every poison row across chunks and insert splits, inserting every other row exactly once', async () => {
+    let seed = 3;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let round = 0; round < 40; round++) {
+      const poison = new Set<string>();
+      const { sink, inserts, refused } = fakeSink((batch) =>
+        batch.some((line) => poison.has(line)) ? dataError() : undefined,
+      );
+      const maxRows = 1 + Math.floor(next() * 20);
+      const batcher = new Batcher({ sink, maxRows: 1000, maxWaitMs: 1000, schedule: fakeClock().schedule });
+      const small = new Batcher({ sink, maxRows, maxWaitMs: 1000, schedule: fakeClock().schedule });
+      let total = 0;
+      const chunks: TestChunk[] = [];
+      for (let c = 0, count = 1 + Math.floor(next() * 6); c < count; c++) {
+        const size = Math.floor(next() * 15);
+        chunks.push(rows(total, size));
+        total += size;
+      }
+      for (let i = 0; i < total; i++) if (next() < 0.1) poison.add(`r${i}`);
+      const target = round % 2 === 0 ? batcher : small;
+      const added = chunks.map((chunk) => target.add(chunk));
+      await target.drain();
+      await Promise.all(added);
+      const good = lines(0, total).filter((line) => !poison.has(line));
+      expect(inserts.flat()).toEqual(good);
+      expect(refused.map((r) => `r${r.chunk.first + r.row}`)).toEqual(
+        lines(0, total).filter((l) => poison.has(l)),
+      );
+      if (target === small) for (const insert of inserts) expect(insert.length).toBeLessThanOrEqual(maxRows);
+    }
   });
 
   it('rejects every waiting handler with a retryable error, and the next flush starts afresh', async () => {
@@ -154,7 +209,7 @@ describe('Batcher', () => {
     await settle();
     expect([a.status, b.status]).toEqual(['resolved', 'resolved']);
     expect(inserts.flat().sort()).toEqual(['r0', 'r1', 'r2', 'r4', 'r5', 'r7']);
-    expect(refused.map((r) => r.row.source)).toEqual([3, 6]);
+    expect(refused.map((r) => r.chunk.first + r.row)).toEqual([3, 6]);
     expect(refused[0]!.error.vendorCode).toBe(69);
   });
 
@@ -178,8 +233,8 @@ describe('Batcher', () => {
 
   it('fails the flush when refusing the poison rows fails, so the batch is redelivered', async () => {
     const { sink } = fakeSink((lines) => (lines.includes('r1') ? dataError() : undefined));
-    const failingSink: BatchSink<number> = {
-      insert: (batch) => sink.insert(batch),
+    const failingSink: BatchSink<TestChunk> = {
+      insert: (body, count) => sink.insert(body, count),
       refuse: () => Promise.reject(new InfraError('BROKER_UNAVAILABLE', 'no broker')),
     };
     const batcher = new Batcher({
@@ -195,11 +250,12 @@ describe('Batcher', () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const order: string[] = [];
-    const sink: BatchSink<number> = {
-      async insert(batch) {
-        order.push(`start ${batch[0]!.line}`);
-        if (batch[0]!.line === 'r0') await gate;
-        order.push(`end ${batch[0]!.line}`);
+    const sink: BatchSink<TestChunk> = {
+      async insert(body) {
+        const line = Buffer.concat(body).toString('utf8').trim();
+        order.push(`start ${line}`);
+        if (line === 'r0') await gate;
+        order.push(`end ${line}`);
       },
       refuse: () => Promise.resolve(),
     };
@@ -225,7 +281,7 @@ describe('Batcher', () => {
     batcher.flushIfAtLeast(10);
     await settle();
     expect([small.status, more.status]).toEqual(['resolved', 'resolved']);
-    expect(inserts).toEqual([rows(0, 10).map((row) => row.line)]);
+    expect(inserts).toEqual([lines(0, 10)]);
     expect(clock.pending()).toBe(0);
   });
 
