@@ -76,12 +76,36 @@ export interface KafkaAdmin {
   disconnect(): Promise<void>;
 }
 
+/** What the broker answers about a topic created a moment ago, before its metadata and leaders are there. */
+const JUST_CREATED_ERRORS: ReadonlySet<string> = new Set([
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'LEADER_NOT_AVAILABLE',
+]);
+
 export function wrapAdmin(admin: Admin, log: Log, requestTimeoutMs: number): KafkaAdmin {
   const call = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
     try {
       return await run();
     } catch (error) {
       throw toInfraError(error, operation);
+    }
+  };
+
+  /**
+   * Metadata of topics that exist or were just created. A topic another process created a moment ago (our
+   * create then found it existing, and kafkajs does not wait for its leaders then) can be unknown to the
+   * broker's metadata for a moment: asked again every 100 ms, for at most the request timeout.
+   */
+  const topicMetadata = async (topics: string[]): ReturnType<Admin['fetchTopicMetadata']> => {
+    const deadline = Date.now() + requestTimeoutMs;
+    for (;;) {
+      try {
+        return await admin.fetchTopicMetadata({ topics });
+      } catch (error) {
+        const mapped = toInfraError(error, 'fetch topic metadata');
+        if (!JUST_CREATED_ERRORS.has(String(mapped.vendorCode)) || Date.now() >= deadline) throw mapped;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100).unref());
     }
   };
 
@@ -123,9 +147,7 @@ export function wrapAdmin(admin: Admin, log: Log, requestTimeoutMs: number): Kaf
         // Another process may have created some of them in between; the metadata below tells either way.
         created.push(...missing.map((spec) => spec.topic));
       }
-      const metadata = await call('fetch topic metadata', () =>
-        admin.fetchTopicMetadata({ topics: specs.map((spec) => spec.topic) }),
-      );
+      const metadata = await topicMetadata(specs.map((spec) => spec.topic));
       const partitionCount = new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
       const fewerPartitions: { topic: string; partitions: number; requested: number }[] = [];
       for (const spec of specs) {

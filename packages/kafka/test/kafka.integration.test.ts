@@ -112,6 +112,27 @@ describe('admin', () => {
     expect(await admin.listTopics()).toContain(topic);
   });
 
+  it('ensureTopics run at the same time by several processes for the same new topics succeeds in each', async () => {
+    // As the services do at start: each creates the topics it needs; all but one find them created meanwhile.
+    const admins = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        createKafka({ brokers: testKafkaBrokers(), clientId: uniqueName('kafka_it_admin') }).connectAdmin(),
+      ),
+    );
+    try {
+      for (let round = 0; round < 10; round++) {
+        const topics = Array.from({ length: 3 }, () => uniqueName('kafka_it'));
+        topicsToDelete.push(...topics);
+        const specs = topics.map((topic) => ({ topic, partitions: 6 }));
+        const results = await Promise.all(admins.map((a) => a.ensureTopics(specs)));
+        for (const result of results) expect(result.fewerPartitions).toEqual([]);
+        for (const topic of topics) expect(await admin.partitionCount(topic)).toBe(6);
+      }
+    } finally {
+      await Promise.all(admins.map((a) => a.disconnect()));
+    }
+  });
+
   it('deleteTopics removes existing topics and ignores absent ones', async () => {
     const topic = await newTopic(1);
     await admin.deleteTopics([topic, uniqueName('never_created')]);
