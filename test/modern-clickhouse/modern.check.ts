@@ -6,7 +6,7 @@
  *
  * Rendered, in order: the migration runner's statements (recorded from `migrate()` with a recording client:
  * CREATE DATABASE, schema_migrations, every `schemas/clickhouse` statement, its bookkeeping insert), the
- * aggregation service's landing inserts (`ratedCallRow`, `rejectedCdrRow` as JSONEachRow), the billing
+ * aggregation service's landing inserts (`ratedCallTsvRow` as TabSeparated, `rejectedCdrRow` as JSONEachRow), the billing
  * fixtures, then the queries: the twelve of docs/analysts.md, the billing builders (`usageTotalsQuery`,
  * `billedCallsQuery`) and `cdr export rated`'s `exportQuery`.
  */
@@ -23,7 +23,8 @@ import {
   type Month,
 } from '@cdrate/billing';
 import { buildDlqRecord, type RatedCall } from '@cdrate/schemas';
-import { ratedCallRow, rejectedCdrRow } from '../../services/aggregation/src/rows.js';
+import { RATED_CALLS_COLUMNS, ratedCallTsvRow } from '../../services/aggregation/src/rated-tsv.js';
+import { rejectedCdrRow } from '../../services/aggregation/src/rows.js';
 import {
   exportQuery,
   ratedCallFromRow,
@@ -122,7 +123,8 @@ beforeAll(async () => {
   await migrate(recordingClient(), { dir: path.join(repoRoot, 'schemas', 'clickhouse'), database: DATABASE });
   add(
     'landing_rated_calls',
-    `INSERT INTO ${DATABASE}.rated_calls FORMAT JSONEachRow\n${ratedCallRow(landed)}`,
+    // What the aggregation service sends: TabSeparated with an explicit column list.
+    `INSERT INTO ${DATABASE}.rated_calls (${RATED_CALLS_COLUMNS.join(', ')}) FORMAT TabSeparated\n${ratedCallTsvRow(landed)}`,
   );
   const dlq = buildDlqRecord({
     cdrId: 'bad-1',

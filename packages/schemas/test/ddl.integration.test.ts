@@ -1,5 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createClickhouse, migrate } from '@cdrate/clickhouse';
 import type { RatedCall } from '@cdrate/schemas';
 import { testClickhouseUrl, uniqueName } from '../../../test/support/stack.js';
 import { ratedCall } from './fixtures.js';
@@ -26,22 +28,14 @@ async function rows<T>(sql: string): Promise<T[]> {
     .map((line) => JSON.parse(line) as T);
 }
 
-/** A minimal migration runner: `${database}` replaced, `--` lines dropped, split on `;` at line end. */
-async function applyMigrations(database: string): Promise<string[]> {
-  const files = readdirSync(MIGRATIONS_DIR)
-    .filter((name) => /^\d{4}_[a-z0-9_]+\.sql$/.test(name))
-    .sort();
-  for (const file of files) {
-    const content = readFileSync(join(MIGRATIONS_DIR, file), 'utf8').replaceAll('${database}', database);
-    const withoutComments = content
-      .split('\n')
-      .filter((line) => !line.trimStart().startsWith('--'))
-      .join('\n');
-    for (const statement of withoutComments.split(/;[ \t]*$/m)) {
-      if (statement.trim() !== '') await query(statement);
-    }
+/** The project's migration runner (`migrate` of `@cdrate/clickhouse`); returns the versions it applied. */
+async function applyMigrations(database: string): Promise<readonly number[]> {
+  const client = createClickhouse({ url: testClickhouseUrl() });
+  try {
+    return (await migrate(client, { dir: MIGRATIONS_DIR, database })).applied;
+  } finally {
+    await client.close();
   }
-  return files;
 }
 
 /** Whole milliseconds as an exact decimal of seconds with 3 places: 62500 → `62.500`. */
@@ -109,21 +103,28 @@ describe('ClickHouse DDL (schemas/clickhouse) on the real server', () => {
   const database = uniqueName('schemas_ddl');
   const feb1 = Date.UTC(2026, 1, 1, 10, 0, 0);
 
+  let appliedFirst: readonly number[] = [];
+
   beforeAll(async () => {
-    await query(`CREATE DATABASE ${database}`);
-    await applyMigrations(database);
+    appliedFirst = await applyMigrations(database);
   }, 30_000);
 
   afterAll(async () => {
     await query(`DROP DATABASE IF EXISTS ${database}`);
   });
 
-  it('applies every migration, and again without error', async () => {
-    expect(await applyMigrations(database)).toEqual(['0001_rated_calls.sql', '0002_rejected_cdrs.sql']);
+  it('applies every migration once: a second run applies nothing', async () => {
+    expect(appliedFirst).toEqual([1, 2, 3]);
+    expect(await applyMigrations(database)).toEqual([]);
     const tables = await rows<{ name: string }>(
       `SELECT name FROM system.tables WHERE database = '${database}' ORDER BY name`,
     );
-    expect(tables.map((t) => t.name)).toEqual(['rated_calls', 'rejected_cdrs']);
+    expect(tables.map((t) => t.name)).toEqual([
+      'rated_calls',
+      'rejected_cdrs',
+      'rejected_cdrs_before_0003',
+      'schema_migrations',
+    ]);
   });
 
   it('keeps the latest rating of a duplicated call, by rating_version not by insertion order, with exact money', async () => {
@@ -325,5 +326,69 @@ describe('ClickHouse DDL (schemas/clickhouse) on the real server', () => {
       { error_code: 'BAD_NUMBER', rejects: '1' },
       { error_code: 'NO_RATE', rejects: '2' },
     ]);
+  });
+
+  it('keeps apart the records of one batch message refused with the same code (0003: the payload is in the key)', async () => {
+    // Three records of one cdr.rated message (same origin offset 40), all NO_RATE, each its own payload;
+    // the second is delivered twice.
+    const reject = (payload: string): string =>
+      JSON.stringify({
+        cdr_id: `batch-${payload}`,
+        error_code: 'NO_RATE',
+        error_message: 'no rate',
+        stage: 'rating',
+        payload,
+        payload_encoding: 'base64',
+        origin_topic: 'cdr.normalized',
+        origin_partition: 1,
+        origin_offset: 40,
+        failed_at: Math.floor(feb1 / 1000),
+      });
+    await query(
+      `INSERT INTO ${database}.rejected_cdrs FORMAT JSONEachRow\n${['zQIB', 'zQIC', 'zQID'].map(reject).join('\n')}`,
+    );
+    await query(`INSERT INTO ${database}.rejected_cdrs FORMAT JSONEachRow\n${reject('zQIC')}`);
+    const ids = await rows<{ cdr_id: string }>(
+      `SELECT cdr_id FROM ${database}.rejected_cdrs FINAL WHERE origin_offset = 40 ORDER BY cdr_id`,
+    );
+    expect(ids.map((r) => r.cdr_id)).toEqual(['batch-zQIB', 'batch-zQIC', 'batch-zQID']);
+  });
+
+  it('moves the rows of a 0002 table into the 0003 one and keeps the old table', async () => {
+    const old = uniqueName('schemas_ddl_0002');
+    // A database migrated by a build that had only 0001 and 0002 (the same files, so the same checksums).
+    const before = mkdtempSync(join(tmpdir(), 'cdrate-0002-'));
+    for (const file of ['0001_rated_calls.sql', '0002_rejected_cdrs.sql']) {
+      copyFileSync(join(MIGRATIONS_DIR, file), join(before, file));
+    }
+    const client = createClickhouse({ url: testClickhouseUrl() });
+    try {
+      expect((await migrate(client, { dir: before, database: old })).applied).toEqual([1, 2]);
+      const row = (offset: number): string =>
+        JSON.stringify({
+          cdr_id: `old-${offset}`,
+          error_code: 'BAD_NUMBER',
+          error_message: 'unreadable',
+          stage: 'ingest',
+          payload: 'x',
+          payload_encoding: 'utf8',
+          origin_topic: 'cdr.raw',
+          origin_partition: 0,
+          origin_offset: offset,
+          failed_at: Math.floor(feb1 / 1000),
+        });
+      await query(`INSERT INTO ${old}.rejected_cdrs FORMAT JSONEachRow\n${row(1)}\n${row(2)}`);
+      expect((await migrate(client, { dir: MIGRATIONS_DIR, database: old })).applied).toEqual([3]);
+      const ids = await rows<{ cdr_id: string }>(
+        `SELECT cdr_id FROM ${old}.rejected_cdrs FINAL ORDER BY cdr_id`,
+      );
+      expect(ids.map((r) => r.cdr_id)).toEqual(['old-1', 'old-2']);
+      const kept = await rows<{ n: string }>(`SELECT count() AS n FROM ${old}.rejected_cdrs_before_0003`);
+      expect(kept).toEqual([{ n: '2' }]);
+    } finally {
+      await client.close();
+      rmSync(before, { recursive: true, force: true });
+      await query(`DROP DATABASE IF EXISTS ${old}`);
+    }
   });
 });
