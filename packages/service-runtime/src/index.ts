@@ -24,7 +24,9 @@ export {
   createRelayMetrics,
   DLQ_MAX_MESSAGE_BYTES,
   packRecords,
+  RELAY_MAX_BATCH_MESSAGES,
   RELAY_MESSAGE_TARGET_BYTES,
+  RELAY_PARTITIONS_CONCURRENTLY,
   RELAY_SAMPLE_MS,
   relayTopics,
 } from './relay.js';
