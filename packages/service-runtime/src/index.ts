@@ -26,8 +26,8 @@ export {
   packRecords,
   RELAY_MAX_BATCH_MESSAGES,
   RELAY_MESSAGE_TARGET_BYTES,
-  RELAY_PARTITIONS_CONCURRENTLY,
   RELAY_SAMPLE_MS,
+  relayPartitionsConcurrently,
   relayTopics,
 } from './relay.js';
 export type {

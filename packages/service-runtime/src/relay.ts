@@ -44,11 +44,15 @@ export const RELAY_MESSAGE_TARGET_BYTES = 256 * 1024;
  */
 export const RELAY_MAX_BATCH_MESSAGES = 5000;
 /**
- * Partitions whose batches are handled at the same time: while one batch's output waits for the broker's
- * acknowledgement, the next partition's batch is transformed. Each partition still has one batch in flight,
- * committed after its own output.
+ * Partitions whose batches are handled at the same time: as many as the topics are created with
+ * (`TOPIC_PARTITIONS`), so that while batches wait for the broker's acknowledgement or their commit, the
+ * others are transformed. Each partition still has one batch in flight, committed after its own output.
+ * Measured (1M CDRs, pipeline bench): 2 at a time left ingest idle 45 % of the time with a backlog; all six
+ * raised the rate from 32–37k to 37.5k CDRs/s (steady 42k) at the same load.
  */
-export const RELAY_PARTITIONS_CONCURRENTLY = 2;
+export function relayPartitionsConcurrently(settings: Pick<RelaySettings, 'topicPartitions'>): number {
+  return Math.max(1, settings.topicPartitions);
+}
 /** `max.message.bytes` of the DLQ topic: a 2 MiB source message in base64 plus the envelope fits. */
 export const DLQ_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
@@ -306,7 +310,7 @@ export function createRelayApp(options: RelayAppOptions): RelayApp {
         fromBeginning: true,
         handleBatch,
         maxBatchSize: RELAY_MAX_BATCH_MESSAGES,
-        partitionsConsumedConcurrently: RELAY_PARTITIONS_CONCURRENTLY,
+        partitionsConsumedConcurrently: relayPartitionsConcurrently(settings),
         ...(options.sessionTimeoutMs === undefined
           ? {}
           : { sessionTimeoutMs: options.sessionTimeoutMs, rebalanceTimeoutMs: options.sessionTimeoutMs }),

@@ -176,7 +176,12 @@ export function rateBatch(messages: readonly ConsumedMessage[], context: RatingC
     payload: Uint8Array,
     outcome: { readonly cdrId: string | null; readonly code: string; readonly message: string },
   ): void => {
-    rejects.push({ offset: message.offset, cdrId: outcome.cdrId, code: outcome.code, message: outcome.message });
+    rejects.push({
+      offset: message.offset,
+      cdrId: outcome.cdrId,
+      code: outcome.code,
+      message: outcome.message,
+    });
     deadLetters.push(
       deadLetterMessage({
         cdrId: outcome.cdrId,
