@@ -47,8 +47,9 @@ export const RELAY_MAX_BATCH_MESSAGES = 5000;
  * Partitions whose batches are handled at the same time: as many as the topics are created with
  * (`TOPIC_PARTITIONS`), so that while batches wait for the broker's acknowledgement or their commit, the
  * others are transformed. Each partition still has one batch in flight, committed after its own output.
- * Measured (1M CDRs, pipeline bench): 2 at a time left ingest idle 45 % of the time with a backlog; all six
- * raised the rate from 32–37k to 37.5k CDRs/s (steady 42k) at the same load.
+ * Measured (1M CDRs, pipeline bench, shared machine): with 2 at a time ingest used 0.54–0.56 of a core
+ * while `cdr.raw` had a backlog; with all six 0.72, and 37.5k CDRs/s against 32–37k (within this
+ * machine's run-to-run noise).
  */
 export function relayPartitionsConcurrently(settings: Pick<RelaySettings, 'topicPartitions'>): number {
   return Math.max(1, settings.topicPartitions);
