@@ -3,7 +3,13 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type * as LibPhoneNumber from 'libphonenumber-js/max';
-import { createMatchesEntirely, libphonenumber, MATCHES_ENTIRELY_INSTALLED } from '../src/libphonenumber.js';
+import {
+  createMatchesEntirely,
+  createParsePhoneNumberWithError,
+  libphonenumber,
+  MATCHES_ENTIRELY_INSTALLED,
+  PARSE_WITH_ERROR_INSTALLED,
+} from '../src/libphonenumber.js';
 
 // An unpatched copy of the library: a fresh module registry loads its files again.
 let reference: typeof LibPhoneNumber | undefined;
@@ -45,10 +51,37 @@ function describeParse(lib: typeof LibPhoneNumber, text: string, country: string
 describe('libphonenumber-js with one compiled RegExp per pattern', () => {
   it('is installed in the libphonenumber-js build the normaliser uses, and the reference is not', () => {
     expect(MATCHES_ENTIRELY_INSTALLED).toBe(true);
+    expect(PARSE_WITH_ERROR_INSTALLED).toBe(true);
     expect(reference).toBeDefined();
     expect(reference).not.toBe(libphonenumber);
     const helper = nodeRequire(helperPath) as { default: (text: string, pattern: string) => boolean };
     expect(helper.default.toString()).toContain('compiled.get(pattern)');
+    const withError = nodeRequire(
+      helperPath.replace(/helpers[\\/]matchesEntirely\.js$/, 'parsePhoneNumberWithError_.js'),
+    ) as {
+      default: () => unknown;
+    };
+    expect(withError.default.name).toBe('parsePhoneNumberWithError');
+    expect(withError.default.toString()).toContain('v2: true');
+  });
+
+  it('passes parse a copy of the options with v2 set, as the Babel spread did', () => {
+    const calls: unknown[][] = [];
+    const parse = createParsePhoneNumberWithError({ default: (...args: unknown[]) => calls.push(args) });
+    const symbol = Symbol('s');
+    const options = { defaultCountry: 'GB', extract: false, [symbol]: 1 };
+    Object.defineProperty(options, 'hidden', { value: 1, enumerable: false });
+    parse('020', options, 'metadata');
+    parse('+44', undefined, 'metadata');
+    expect(calls[0]).toEqual([
+      '020',
+      { defaultCountry: 'GB', extract: false, [symbol]: 1, v2: true },
+      'metadata',
+    ]);
+    expect(Object.keys(calls[0]?.[1] as object)).toEqual(['defaultCountry', 'extract', 'v2']);
+    expect(calls[0]?.[1]).not.toBe(options);
+    expect(options).not.toHaveProperty('v2');
+    expect(calls[1]).toEqual(['+44', { v2: true }, 'metadata']);
   });
 
   it('answers like a fresh RegExp for every pattern and text, including empty and missing text', () => {
