@@ -28,20 +28,75 @@ export const RATED_COLUMNS = [
 /** CSV header line (with `\n`). */
 export const RATED_CSV_HEADER = RATED_COLUMNS.join(',') + '\n';
 
-/** A JSON string literal; the common case (no quote, backslash or control character) is not escaped. */
-function jsonString(value: string): string {
+/** Whether `value` is its own JSON string literal without the quotes (nothing to escape). */
+function plain(value: string): boolean {
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if (c < 32 || c === 34 || c === 92 || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(value);
+    if (c < 32 || c === 34 || c === 92 || (c >= 0xd800 && c <= 0xdfff)) return false;
   }
-  return '"' + value + '"';
+  return true;
+}
+
+/** A JSON string literal; the common case (no quote, backslash or control character) is not escaped. */
+function jsonString(value: string): string {
+  return plain(value) ? '"' + value + '"' : JSON.stringify(value);
 }
 
 /**
  * One rated call as a JSON line (with `\n`): the same text as `JSON.stringify(call)` with the fields
- * in {@link RATED_COLUMNS} order, written by hand (about twice as fast).
+ * in {@link RATED_COLUMNS} order, written by hand (about twice as fast). When no text needs escaping (the
+ * usual case), the quotes go into the constant parts: fewer pieces to join.
  */
 export function ratedJsonLine(call: RatedCall): string {
+  if (
+    !plain(call.cdr_id) ||
+    !plain(call.account_id) ||
+    !plain(call.currency) ||
+    !plain(call.source) ||
+    !plain(call.destination) ||
+    (call.destination_country !== null && !plain(call.destination_country)) ||
+    (call.reason !== null && !plain(call.reason))
+  ) {
+    return escapedJsonLine(call);
+  }
+  return (
+    '{"cdr_id":"' +
+    call.cdr_id +
+    '","account_id":"' +
+    call.account_id +
+    '","call_type":"' +
+    call.call_type +
+    (call.billable ? '","billable":true,"billable_seconds":' : '","billable":false,"billable_seconds":') +
+    String(call.billable_seconds) +
+    ',"billable_minutes":"' +
+    call.billable_minutes +
+    '","rate":"' +
+    call.rate +
+    '","cost":"' +
+    call.cost +
+    '","currency":"' +
+    call.currency +
+    '","source":"' +
+    call.source +
+    '","destination":"' +
+    call.destination +
+    (call.destination_country === null
+      ? '","destination_country":null'
+      : '","destination_country":"' + call.destination_country + '"') +
+    (call.matched_prefix === null
+      ? ',"matched_prefix":null,"start_time":"'
+      : ',"matched_prefix":"' + call.matched_prefix + '","start_time":"') +
+    call.start_time +
+    '","end_time":"' +
+    call.end_time +
+    '","duration_sec":' +
+    JSON.stringify(call.duration_sec) +
+    (call.reason === null ? ',"reason":null}\n' : ',"reason":"' + call.reason + '"}\n')
+  );
+}
+
+/** {@link ratedJsonLine} with any text escaped as JSON requires. */
+function escapedJsonLine(call: RatedCall): string {
   return (
     '{"cdr_id":' +
     jsonString(call.cdr_id) +
