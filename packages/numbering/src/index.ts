@@ -12,3 +12,4 @@ export {
   type NormaliserStats,
 } from './normaliser.js';
 export { normaliseAccount, normaliseCdr, type AccountResult } from './edge.js';
+export { SharedNumberTable } from './shared-table.js';

@@ -8,6 +8,7 @@ import type { CountryCode, NumberType as LibType } from 'libphonenumber-js/max';
 import type { NumberType, PartyNumber } from '@cdrate/rating-core';
 import { StringTable } from '@cdrate/rating-core';
 import { libphonenumber } from './libphonenumber.js';
+import type { SharedNumberTable } from './shared-table.js';
 
 const { parsePhoneNumberFromString } = libphonenumber;
 
@@ -24,6 +25,11 @@ export interface NormaliserOptions {
    * a table holds at most `2 × cacheSize` results (~100 bytes each plus 12 bytes of index).
    */
   readonly cacheSize?: number;
+  /**
+   * Valid numbers shared with normalisers in other threads ({@link SharedNumberTable}): a number one of
+   * them parsed costs the others no parse. The answers are the same with or without.
+   */
+  readonly shared?: SharedNumberTable;
 }
 
 /** Cache counters since the normaliser was created. */
@@ -187,6 +193,7 @@ export function createNormaliser(options: NormaliserOptions = {}): Normaliser {
   // Second level: valid numbers by E.164, so that another dialled form of a known number costs no
   // parse (see candidateE164).
   const validByE164 = new Generations<PartyNumber>(capacity);
+  const shared = options.shared;
   let hits = 0;
   let misses = 0;
   let parsed = 0;
@@ -211,6 +218,11 @@ export function createNormaliser(options: NormaliserOptions = {}): Normaliser {
     if (candidate !== undefined) {
       const known = validByE164.get(candidate);
       if (known !== undefined) return known;
+      const sharedParty = shared?.get(candidate);
+      if (sharedParty !== undefined) {
+        validByE164.set(candidate, sharedParty);
+        return sharedParty;
+      }
       // A valid candidate is what the full procedure would return (see candidateE164): one parse.
       parsed++;
       party = tryParse(candidate, undefined);
@@ -221,6 +233,7 @@ export function createNormaliser(options: NormaliserOptions = {}): Normaliser {
     }
     if (party.kind === 'e164' && party.type !== 'unknown' && validByE164.get(party.e164) === undefined) {
       validByE164.set(party.e164, party);
+      shared?.add(party);
     }
     return party;
   };
