@@ -53,7 +53,7 @@ const call: fc.Arbitrary<RatedCall> = fc.record({
   end_time: fc.constantFrom('2026-03-01T10:01:02Z', '2026-03-01T10:01:02.5Z'),
   duration_sec: fc.oneof(fc.nat(10_000), fc.double({ min: 0, max: 1e6, noNaN: true }), fc.constant(-0)),
   reason: fc.option(text, { nil: null }),
-}) as fc.Arbitrary<RatedCall>;
+});
 
 describe('ratedJsonLine', () => {
   it('writes JSON.stringify of the call with the columns in order, for 20,000 generated calls', () => {
