@@ -28,6 +28,8 @@ export interface WorkerInit {
   readonly accounts: string;
   readonly cacheSize: number;
   readonly format: OutputFormat;
+  /** Memory of the `SharedNumberTable` all workers' normalisers share. */
+  readonly numbers: SharedArrayBuffer;
 }
 
 /** Where a chunk's bytes are: `[start, end)` of an open file, or the bytes themselves. */
@@ -159,6 +161,11 @@ export type ParallelOutput =
   | { readonly kind: 'stream'; readonly writer: BatchedWriter };
 
 const CHUNK = 1 << 20;
+/**
+ * Chunks sent to each worker and not yet settled. Results are settled in input order, so a worker that
+ * finished early may wait for a slower one; a deeper queue keeps it busy meanwhile.
+ */
+const IN_FLIGHT_PER_WORKER = 4;
 /** Bytes read at a time while looking for a line end or the first line. */
 const PROBE = 1 << 16;
 
@@ -338,7 +345,7 @@ export async function rateWithWorkers(
   let format: 'jsonl' | 'csv' | undefined = run.inputFormat === 'auto' ? undefined : run.inputFormat;
   let header: readonly string[] | undefined;
   const send = async (chunk: ChunkInput, transfer: ArrayBuffer | undefined): Promise<void> => {
-    while (sent - nextToApply >= workers.length * 2) await waitForWorkers();
+    while (sent - nextToApply >= workers.length * IN_FLIGHT_PER_WORKER) await waitForWorkers();
     const message: ChunkMessage = {
       type: 'chunk',
       seq: sent,

@@ -5,10 +5,11 @@
  * this worker reports the `cdr_id` and outcome of every record; it writes its rated calls to the output
  * file at the position the coordinator gives once the chunks before are settled, or sends them back.
  */
+import { isAscii } from 'node:buffer';
 import { readSync, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { REJECT_CODES, type RejectCode } from '@cdrate/rating-core';
-import { createNormaliser } from '@cdrate/numbering';
+import { createNormaliser, SharedNumberTable } from '@cdrate/numbering';
 import { loadTariffDirectory } from '@cdrate/tariff-files';
 import { loadAccounts } from './io/accounts.js';
 import { ratedCsvLine, ratedJsonLine, type RejectLine } from './io/formats.js';
@@ -64,7 +65,10 @@ function writeAt(fd: number, buffer: Buffer, from: number, to: number, position:
 }
 
 const compiled = await loadTariffDirectory(init.rates);
-const normaliser = createNormaliser({ cacheSize: init.cacheSize });
+const normaliser = createNormaliser({
+  cacheSize: init.cacheSize,
+  shared: new SharedNumberTable(init.numbers),
+});
 const accounts = await loadAccounts(init.accounts, normaliser);
 if (compiled.kind !== 'compiled' || accounts.kind !== 'loaded') {
   // The coordinator validated both already; this only happens if the files changed meanwhile.
@@ -89,18 +93,18 @@ if (compiled.kind !== 'compiled' || accounts.kind !== 'loaded') {
   const rateChunk = (message: ChunkMessage): void => {
     processor ??= new LineProcessor(run, message.inputFormat, serialise, message.header);
     const before = { ...run.counts, rejectedByCode: new Map(run.counts.rejectedByCode) };
-    let text: string;
-    let inputBytes: number;
+    let bytes: Buffer;
     if ('bytes' in message.input) {
-      inputBytes = message.input.bytes.byteLength;
-      text = Buffer.from(message.input.bytes).toString('utf8');
+      bytes = Buffer.from(message.input.bytes);
     } else {
       const { fd, start, end } = message.input;
-      inputBytes = end - start;
-      if (input.length < inputBytes) input = Buffer.allocUnsafeSlow(inputBytes + (inputBytes >> 3));
+      if (input.length < end - start) input = Buffer.allocUnsafeSlow(end - start + ((end - start) >> 3));
       readRange(fd, input, start, end);
-      text = input.toString('utf8', 0, inputBytes);
+      bytes = input.subarray(0, end - start);
     }
+    const inputBytes = bytes.length;
+    // ASCII decodes alike as Latin-1 and UTF-8; Latin-1 is a plain copy (~3× faster for 1 MiB).
+    const text = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
     const lines = text.split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
     for (let i = 0; i < lines.length; i++) {

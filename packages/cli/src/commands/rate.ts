@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { DEFAULT_DEDUP_WINDOW, REJECT_CODES, type RejectCode } from '@cdrate/rating-core';
-import { createNormaliser, DEFAULT_CACHE_SIZE } from '@cdrate/numbering';
+import { createNormaliser, DEFAULT_CACHE_SIZE, SharedNumberTable } from '@cdrate/numbering';
 import { loadTariffDirectory } from '@cdrate/tariff-files';
 import { EXIT_OK, EXIT_REJECTS, EXIT_USAGE, UsageError, type CliIo, type Command } from '../command.js';
 import { loadAccounts } from '../io/accounts.js';
@@ -71,6 +71,9 @@ Examples:
   cat cdrs.csv | cdr rate --rates rate-tables/default --accounts accounts.jsonl \\
     --in - --out - --rejects rejects.jsonl --format csv > rated.csv
 `;
+
+/** Most valid numbers worker threads share (~72 bytes each): beyond, each parses what it meets. */
+const SHARED_NUMBERS = 1 << 17;
 
 /** Options of {@link rateFiles}. */
 export interface RateFilesOptions {
@@ -200,6 +203,7 @@ export async function rateFiles(options: RateFilesOptions, io: CliIo): Promise<n
             accounts: options.accounts,
             cacheSize: options.cacheSize,
             format: options.format,
+            numbers: SharedNumberTable.create(Math.min(options.cacheSize, SHARED_NUMBERS)).buffer,
           },
           inputFormat: inputFormatOf(options),
           inputName: `--in ${options.in}`,
