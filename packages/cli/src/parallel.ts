@@ -1,7 +1,7 @@
 /**
  * `cdr rate --jobs N` (N ≥ 2): the coordinator. The input is cut into ~1 MiB chunks at line ends and
- * handed round-robin to N worker threads (src/rate-worker.ts), each with its own tariff, accounts and
- * number cache. Duplicates are decided here, in input order, exactly as the single-threaded run does:
+ * handed to N worker threads (src/rate-worker.ts), each chunk to the one with the fewest chunks to rate;
+ * each worker has its own tariff, accounts and number cache (valid numbers are shared). Duplicates are decided here, in input order, exactly as the single-threaded run does:
  * the first occurrence of a `cdr_id` that rates is kept, and any later record with that id is dropped and
  * counted. Results are written in input order.
  *
@@ -162,10 +162,10 @@ export type ParallelOutput =
 
 const CHUNK = 1 << 20;
 /**
- * Chunks sent to each worker and not yet settled. Results are settled in input order, so a worker that
+ * Chunks sent per worker and not yet settled. Results are settled in input order, so a worker that
  * finished early may wait for a slower one; a deeper queue keeps it busy meanwhile.
  */
-const IN_FLIGHT_PER_WORKER = 4;
+const IN_FLIGHT_PER_WORKER = 6;
 /** Bytes read at a time while looking for a line end or the first line. */
 const PROBE = 1 << 16;
 
@@ -286,10 +286,16 @@ export async function rateWithWorkers(
     if (w === undefined) signalled = true;
     else w();
   };
-  for (const worker of workers) {
+  // Each chunk goes to the worker with the fewest chunks to rate, so that a slower worker gets fewer.
+  const toRate = new Int32Array(workers.length);
+  /** Worker index by chunk sequence number, until its output is written. */
+  const owners = new Map<number, number>();
+  workers.forEach((worker, index) => {
     worker.on('message', (message: FromWorker) => {
-      if (message.type === 'result') results.set(message.seq, message);
-      else if (message.type === 'written') unwritten--;
+      if (message.type === 'result') {
+        results.set(message.seq, message);
+        toRate[index] = (toRate[index] as number) - 1;
+      } else if (message.type === 'written') unwritten--;
       else if (message.type === 'failed') state.failure ??= new Error(message.message);
       signal();
     });
@@ -297,13 +303,15 @@ export async function rateWithWorkers(
       state.failure ??= error;
       signal();
     });
-  }
+  });
 
   const applyReady = async (): Promise<void> => {
     for (let result = results.get(nextToApply); result !== undefined; result = results.get(nextToApply)) {
       results.delete(nextToApply);
       nextToApply++;
       const drops = settle(result, linesBefore, seen, rejects, counts);
+      const owner = owners.get(result.seq) as number;
+      owners.delete(result.seq);
       linesBefore += result.lines;
       if (output.kind === 'file') {
         const message: WriteMessage = {
@@ -313,7 +321,7 @@ export async function rateWithWorkers(
           position,
           drops,
         };
-        (workers[result.seq % workers.length] as Worker).postMessage(message);
+        (workers[owner] as Worker).postMessage(message);
         unwritten++;
         let dropped = 0;
         for (let k = 0; k < drops.length; k += 2) dropped += (drops[k + 1] as number) - (drops[k] as number);
@@ -354,7 +362,11 @@ export async function rateWithWorkers(
       header,
       keepOutput: output.kind === 'file',
     };
-    (workers[sent % workers.length] as Worker).postMessage(message, transfer === undefined ? [] : [transfer]);
+    let index = 0;
+    for (let w = 1; w < workers.length; w++) if ((toRate[w] as number) < (toRate[index] as number)) index = w;
+    toRate[index] = (toRate[index] as number) + 1;
+    owners.set(sent, index);
+    (workers[index] as Worker).postMessage(message, transfer === undefined ? [] : [transfer]);
     sent++;
   };
 
