@@ -40,9 +40,10 @@ export function createMatchesEntirely(): MatchesEntirely {
 }
 
 type Parse = (text: string, options: object, metadata: unknown) => unknown;
+type ParseWithError = (text: string, options: object | undefined, metadata: unknown) => unknown;
 
 /** libphonenumber-js's `parsePhoneNumberWithError_` calling `parseModule.default` with spread options. */
-export function createParsePhoneNumberWithError(parseModule: { readonly default: Parse }): Parse {
+export function createParsePhoneNumberWithError(parseModule: { readonly default: Parse }): ParseWithError {
   return function parsePhoneNumberWithError(text: string, options: object | undefined, metadata: unknown) {
     return parseModule.default(text, { ...options, v2: true }, metadata);
   };
