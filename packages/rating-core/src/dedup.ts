@@ -81,7 +81,8 @@ class UnitGeneration {
       units.set(this.units.subarray(0, start));
       this.units = units;
     }
-    this.units.set(ids.subarray(from, to), start);
+    const units = this.units;
+    for (let k = 0; k < end - start; k++) units[start + k] = ids[from + k] as number;
     this.starts[n + 1] = end;
     this.count = n + 1;
     this.place(hash, n + 1);
