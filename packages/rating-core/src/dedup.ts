@@ -13,7 +13,7 @@ export class DedupWindow {
   private old: StringTable<true> | undefined;
 
   constructor(private readonly window: number = DEFAULT_DEDUP_WINDOW) {
-    this.young = new StringTable(Math.min(window, 1 << 16));
+    this.young = new StringTable(window); // its index grows as it fills: small runs stay small
   }
 
   has(id: string): boolean {
@@ -23,15 +23,8 @@ export class DedupWindow {
   /** Remembers `id` (caller checked {@link has} first). */
   add(id: string): void {
     if (this.young.full) {
-      if (this.young.capacity < this.window) {
-        // Grow the young generation until it reaches the window (keeps small runs small).
-        const bigger = new StringTable<true>(Math.min(this.window, this.young.capacity * 4));
-        this.young.forEachKey((key) => bigger.add(key, true));
-        this.young = bigger;
-      } else {
-        this.old = this.young;
-        this.young = new StringTable(this.window);
-      }
+      this.old = this.young;
+      this.young = new StringTable(this.window);
     }
     this.young.add(id, true);
   }

@@ -11,6 +11,21 @@ describe('StringTable', () => {
     for (let i = 0; i < 100; i++) expect(table.get(`key-${i}`)).toBe(i);
     expect(table.get('key-100')).toBeUndefined();
   });
+
+  it('grows its index as it fills and still finds every key up to its capacity', () => {
+    const table = new StringTable<number>(30_000);
+    for (let i = 0; i < 30_000; i++) {
+      expect(table.get(`+4420${i}`)).toBeUndefined();
+      expect(table.add(`+4420${i}`, i)).toBe(true);
+    }
+    expect(table.full).toBe(true);
+    expect(table.add('+1', 1)).toBe(false);
+    for (let i = 0; i < 30_000; i++) expect(table.get(`+4420${i}`)).toBe(i);
+    const keys: string[] = [];
+    table.forEachKey((key) => keys.push(key));
+    expect(keys.slice(0, 3)).toEqual(['+44200', '+44201', '+44202']);
+    expect(keys).toHaveLength(30_000);
+  });
 });
 
 describe('DedupWindow', () => {
