@@ -198,6 +198,7 @@ export function createNormaliser(options: NormaliserOptions = {}): Normaliser {
   let misses = 0;
   let parsed = 0;
 
+  let lastCountry = INTERNATIONAL;
   const tableOf = (space: string): Generations<PartyNumber> => {
     let table = byCountry.get(space);
     if (table === undefined) {
@@ -206,6 +207,8 @@ export function createNormaliser(options: NormaliserOptions = {}): Normaliser {
     }
     return table;
   };
+  const international = tableOf(INTERNATIONAL);
+  let lastTable = international;
 
   const compute = (raw: string, defaultCountry: string): PartyNumber => {
     const cleaned = clean(raw);
@@ -240,7 +243,17 @@ export function createNormaliser(options: NormaliserOptions = {}): Normaliser {
 
   return {
     normalise(raw: string, defaultCountry: string): PartyNumber {
-      const table = tableOf(raw.charCodeAt(0) === 43 ? INTERNATIONAL : defaultCountry);
+      // The `+…` table and the last country's are at hand (a CDR's two numbers share the country).
+      let table: Generations<PartyNumber>;
+      if (raw.charCodeAt(0) === 43) {
+        table = international;
+      } else {
+        if (defaultCountry !== lastCountry) {
+          lastCountry = defaultCountry;
+          lastTable = tableOf(defaultCountry);
+        }
+        table = lastTable;
+      }
       const cached = table.get(raw);
       if (cached !== undefined) {
         hits++;
