@@ -107,9 +107,11 @@ if (compiled.kind !== 'compiled' || accounts.kind !== 'loaded') {
     const text = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
     const lines = text.split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i] as string;
-      if (line.endsWith('\r')) lines[i] = line.slice(0, -1);
+    if (bytes.includes(13)) {
+      for (let i = 0; i < lines.length; i++) {
+        const line = lines[i] as string;
+        if (line.endsWith('\r')) lines[i] = line.slice(0, -1);
+      }
     }
     // At most one record per line.
     if (kinds.length < lines.length) {
