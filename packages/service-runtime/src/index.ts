@@ -42,6 +42,9 @@ export type {
   RelaySettings,
 } from './relay.js';
 
+export { serviceMain, StartupRefused } from './main.js';
+export type { ProcessEdge, ServiceMainConfig, ServiceMainOptions } from './main.js';
+
 export type LifecycleState = 'starting' | 'running' | 'draining' | 'stopped';
 
 /** What a service's app exposes to the runtime. */

@@ -1,51 +1,24 @@
 /**
- * Rating service entry point: only wiring. config → logger → tariff → metrics → app → runService. A bad
- * configuration lists every bad key on stderr, a broken tariff every `file:line: reason`; both exit with
- * code 2.
+ * Wiring only: the tariff and the app; `serviceMain` does config, logging, metrics, HTTP and exit. A
+ * broken tariff is refused with every `file:line: reason` and exit code 2, like a bad configuration.
  */
-import { ConfigError, describeConfig, loadConfig } from '@cdrate/config';
-import { createLogger, createMetricsRegistry, runService } from '@cdrate/service-runtime';
-import type { Tariff } from '@cdrate/rating-core';
+import { describeConfig, loadConfig } from '@cdrate/config';
+import { serviceMain, StartupRefused } from '@cdrate/service-runtime';
 import { createRatingApp } from './app.js';
-import { ratingConfigSpec, type RatingConfig } from './config.js';
+import { ratingConfigSpec } from './config.js';
 import { loadTariff } from './tariff.js';
 
-const SERVICE = 'rating';
-
-function readConfig(): RatingConfig {
-  try {
-    return loadConfig(ratingConfigSpec, process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${SERVICE}: ${error.message}\n`);
-      process.exit(2);
+await serviceMain({
+  name: 'rating',
+  loadConfig: () => loadConfig(ratingConfigSpec, process.env),
+  describeConfig: (config) => describeConfig(ratingConfigSpec, config),
+  createApp: async ({ config, logger, registry }) => {
+    const loaded = await loadTariff(config.rateTablesDir);
+    if (!loaded.ok) {
+      throw new StartupRefused(
+        `invalid tariff in ${loaded.path} (RATE_TABLES_DIR):\n${loaded.problems.map((p) => `  ${p}`).join('\n')}`,
+      );
     }
-    throw error;
-  }
-}
-
-async function readTariff(dir: string): Promise<Tariff> {
-  const loaded = await loadTariff(dir);
-  if (loaded.ok) return loaded.tariff;
-  process.stderr.write(
-    `${SERVICE}: invalid tariff in ${loaded.path} (RATE_TABLES_DIR):\n${loaded.problems.map((p) => `  ${p}\n`).join('')}`,
-  );
-  process.exit(2);
-}
-
-const config = readConfig();
-const logger = createLogger(SERVICE, config.logLevel);
-logger.info({ config: describeConfig(ratingConfigSpec, config) }, `${SERVICE}: starting`);
-const tariff = await readTariff(config.rateTablesDir);
-const registry = createMetricsRegistry(SERVICE);
-const app = createRatingApp({ config, logger, registry, tariff });
-const service = await runService({
-  name: SERVICE,
-  logger,
-  registry,
-  app,
-  httpPort: config.httpPort,
-  shutdownGraceMs: config.shutdownGraceMs,
+    return createRatingApp({ config, logger, registry, tariff: loaded.tariff });
+  },
 });
-const { exitCode } = await service.stopped;
-process.exit(exitCode);
