@@ -15,10 +15,11 @@
 //   (from PIPELINE_BASE_PORT, default 9471) and, when PIPELINE_GROUP_PREFIX is set, CONSUMER_GROUP per
 //   service as <prefix>-<service>.
 // Uses only Node's standard library.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createProcessTable, isAlive } from './processes.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
@@ -58,33 +59,8 @@ function instances() {
   return list;
 }
 
-function isAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return error.code === 'EPERM';
-  }
-}
-
-function runningPid(name) {
-  const file = path.join(runDir, `${name}.pid`);
-  let pid;
-  try {
-    pid = Number(fs.readFileSync(file, 'utf8').trim());
-  } catch {
-    return undefined;
-  }
-  if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-    try {
-      if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`services/`)) return pid;
-    } catch {
-      return pid;
-    }
-  }
-  fs.rmSync(file, { force: true });
-  return undefined;
-}
+const processes = createProcessTable({ runDir, commandMarker: () => 'services/', log });
+const { runningPid } = processes;
 
 async function ready(port) {
   try {
@@ -107,22 +83,20 @@ async function up() {
   build();
   const started = [];
   for (const instance of instances()) {
-    const pid = runningPid(instance.name);
-    if (pid !== undefined) {
-      log(`${instance.name} already running (pid ${pid}), health on http://127.0.0.1:${instance.port}`);
+    const runningAs = runningPid(instance.name);
+    if (runningAs !== undefined) {
+      log(`${instance.name} already running (pid ${runningAs}), health on http://127.0.0.1:${instance.port}`);
       continue;
     }
     const main = path.join(repoRoot, 'services', instance.service, 'dist', 'main.js');
     if (!fs.existsSync(main)) fail(`${main} is missing after the build`);
     const logFile = path.join(logDir, `${instance.name}.log`);
-    const out = fs.openSync(logFile, 'a');
     // PIPELINE_NODE_ARGS: extra Node options for every service, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
     // (Node refuses profiling flags in NODE_OPTIONS) or `--max-old-space-size=…`.
     const nodeArgs = (process.env.PIPELINE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-    const child = spawn(process.execPath, [...nodeArgs, main], {
+    const pid = processes.startDetached(instance.name, process.execPath, [...nodeArgs, main], {
+      logFile,
       cwd: repoRoot,
-      detached: true,
-      stdio: ['ignore', out, out],
       env: {
         ...process.env,
         HTTP_PORT: String(instance.port),
@@ -133,10 +107,7 @@ async function up() {
           : {}),
       },
     });
-    fs.closeSync(out);
-    fs.writeFileSync(path.join(runDir, `${instance.name}.pid`), `${child.pid}\n`);
-    child.unref();
-    started.push({ ...instance, pid: child.pid, logFile });
+    started.push({ ...instance, pid, logFile });
   }
   const deadline = Date.now() + Number(process.env.PIPELINE_READY_TIMEOUT_SEC || 60) * 1000;
   for (const instance of started) {
@@ -153,34 +124,16 @@ async function up() {
 }
 
 async function down() {
-  const stopping = [];
-  for (const instance of instances().reverse()) {
-    const pid = runningPid(instance.name);
-    if (pid === undefined) continue;
-    process.kill(pid, 'SIGTERM');
-    stopping.push({ ...instance, pid });
-  }
-  // Also stop instances left from an `up` with more rating instances than now configured.
-  for (const file of fs.existsSync(runDir) ? fs.readdirSync(runDir) : []) {
-    const name = file.replace(/\.pid$/, '');
-    if (!/^(ingest|rating(-\d+)?|aggregation)$/.test(name) || stopping.some((s) => s.name === name)) continue;
-    const pid = runningPid(name);
-    if (pid !== undefined) {
-      process.kill(pid, 'SIGTERM');
-      stopping.push({ name, pid });
-    }
-  }
-  for (const instance of stopping) {
-    const deadline = Date.now() + 15_000;
-    while (isAlive(instance.pid) && Date.now() < deadline) await sleep(100);
-    if (isAlive(instance.pid)) {
-      log(`${instance.name} did not stop within 15 s; SIGKILL`);
-      process.kill(instance.pid, 'SIGKILL');
-    }
-    fs.rmSync(path.join(runDir, `${instance.name}.pid`), { force: true });
-    log(`${instance.name} stopped`);
-  }
-  if (stopping.length === 0) log('nothing was running');
+  // Also stops instances left from an `up` with more rating instances than now configured.
+  const configured = instances()
+    .reverse()
+    .map((instance) => instance.name);
+  const leftOver = processes
+    .recordedNames()
+    .filter((name) => /^(ingest|rating(-\d+)?|aggregation)$/.test(name) && !configured.includes(name));
+  const stopped = await processes.stopAll([...configured, ...leftOver], 15_000);
+  for (const name of stopped) log(`${name} stopped`);
+  if (stopped.length === 0) log('nothing was running');
 }
 
 async function status() {

@@ -14,13 +14,14 @@
 // - Ports: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), CLICKHOUSE_HTTP_PORT (8123),
 //   CLICKHOUSE_TCP_PORT (9000). Host is always 127.0.0.1.
 // Uses only Node's standard library, so it runs before `pnpm install`.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createProcessTable } from './processes.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
@@ -69,72 +70,24 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------------------------------------- processes
 
-function pidFile(name) {
-  return path.join(dirs.run, `${name}.pid`);
-}
+const processes = createProcessTable({
+  runDir: dirs.run,
+  // A recycled pid could belong to another program: the command line must name our server.
+  commandMarker: (name) => (name === 'kafka' ? 'kafka.Kafka' : 'clickhouse'),
+  log,
+});
+const { runningPid } = processes;
 
-function isAlive(pid) {
+function startDetached(name, command, args, logFile) {
   try {
-    process.kill(pid, 0);
-    return true;
+    return processes.startDetached(name, command, args, { logFile, cwd: config.stateDir });
   } catch (error) {
-    return error.code === 'EPERM';
+    fail(error.message);
   }
-}
-
-/** The pid recorded for `name` when that process still runs; removes a stale pid file. */
-function runningPid(name) {
-  let raw;
-  try {
-    raw = fs.readFileSync(pidFile(name), 'utf8').trim();
-  } catch {
-    return undefined;
-  }
-  const pid = Number(raw);
-  if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-    // A recycled pid could belong to another program: check the command line names our server.
-    try {
-      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      const marker = name === 'kafka' ? 'kafka.Kafka' : 'clickhouse';
-      if (cmdline.includes(marker)) return pid;
-    } catch {
-      return pid;
-    }
-  }
-  fs.rmSync(pidFile(name), { force: true });
-  log(`removed stale pid file for ${name}`);
-  return undefined;
-}
-
-function startDetached(name, command, args, logFile, extraEnv = {}) {
-  fs.mkdirSync(dirs.run, { recursive: true });
-  const out = fs.openSync(logFile, 'a');
-  const child = spawn(command, args, {
-    detached: true,
-    stdio: ['ignore', out, out],
-    env: { ...process.env, ...extraEnv },
-    cwd: config.stateDir,
-  });
-  fs.closeSync(out);
-  if (child.pid === undefined) fail(`could not start ${name} (${command})`);
-  fs.writeFileSync(pidFile(name), `${child.pid}\n`);
-  child.unref();
-  return child.pid;
 }
 
 async function stopProcess(name, timeoutMs = 20_000) {
-  const pid = runningPid(name);
-  if (pid === undefined) return false;
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid) && Date.now() < deadline) await sleep(100);
-  if (isAlive(pid)) {
-    log(`${name} (pid ${pid}) ignored SIGTERM for ${timeoutMs / 1000} s; sending SIGKILL`);
-    process.kill(pid, 'SIGKILL');
-    while (isAlive(pid)) await sleep(50);
-  }
-  fs.rmSync(pidFile(name), { force: true });
-  return true;
+  return (await processes.stopAll([name], timeoutMs)).length > 0;
 }
 
 // ------------------------------------------------------------------------------------------------ network
