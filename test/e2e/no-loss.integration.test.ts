@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ClickhouseClient } from '@cdrate/clickhouse';
-import { cdr, cdrOk } from '../support/cli.js';
+import { cdr, cdrOk, generateAndRateOffline } from '../support/cli.js';
 import { eventually, repoRoot, sleep, TestPipeline } from '../support/pipeline.js';
 import {
   readOfflineAnswer,
@@ -36,41 +36,13 @@ let clickhouse: ClickhouseClient;
 const pipelines: TestPipeline[] = [];
 
 beforeAll(async () => {
-  await cdrOk([
-    'generate',
-    '--out-dir',
+  const run = await generateAndRateOffline(
     workDir,
-    '--count',
-    String(CDR_COUNT),
-    '--accounts',
-    '500',
-    '--bad-rate',
-    '0.01',
-    '--duplicate-rate',
-    '0.005',
-    '--seed',
-    '42',
-  ]);
-  const rated = path.join(workDir, 'rated.jsonl');
-  const rejects = path.join(workDir, 'rejects.jsonl');
-  const run = await cdrOk(
-    [
-      'rate',
-      '--rates',
-      path.join(repoRoot, 'rate-tables', 'default'),
-      '--accounts',
-      accountsFile,
-      '--in',
-      cdrsFile,
-      '--out',
-      rated,
-      '--rejects',
-      rejects,
-    ],
+    { count: CDR_COUNT, accounts: 500, badRate: '0.01', duplicateRate: '0.005', seed: 42 },
     [0, 3],
   );
-  offline = readOfflineAnswer(rated, rejects);
-  duplicates = Number(/duplicates\s+([\d,]+)/.exec(run.stderr)?.[1]?.replace(/,/g, '') ?? 'NaN');
+  offline = readOfflineAnswer(run.ratedFile, run.rejectsFile);
+  duplicates = Number(/duplicates\s+([\d,]+)/.exec(run.rate.stderr)?.[1]?.replace(/,/g, '') ?? 'NaN');
   expect(offline.rated + offline.rejected + duplicates).toBe(CDR_COUNT);
   clickhouse = testClickhouse();
 }, 120_000);

@@ -13,8 +13,8 @@ import { PassThrough, Readable } from 'node:stream';
 import { runCli } from '@cdrate/cli';
 import { createKafka } from '@cdrate/kafka';
 import { decodeDlqRecord, encodeAccount, type DlqRecord } from '@cdrate/schemas';
-import { cdrOk } from '../support/cli.js';
-import { eventually, repoRoot, TestPipeline } from '../support/pipeline.js';
+import { cdrOk, generateAndRateOffline } from '../support/cli.js';
+import { eventually, TestPipeline } from '../support/pipeline.js';
 import { readPipelineAnswer, testClickhouse } from '../support/reconcile.js';
 import { testClickhouseUrl, testKafkaBrokers } from '../support/stack.js';
 
@@ -64,39 +64,9 @@ async function exportRated(account: string, month: string, database: string): Pr
 }
 
 it('rates a published file exactly as cdr rate does, and dead-letters what it rejects with the same codes', async () => {
-  await cdrOk([
-    'generate',
-    '--out-dir',
+  const { ratedFile, rejectsFile } = await generateAndRateOffline(
     workDir,
-    '--count',
-    String(CDR_COUNT),
-    '--accounts',
-    '12',
-    '--bad-rate',
-    '0.03',
-    '--duplicate-rate',
-    '0.02',
-    '--days',
-    '60',
-    '--seed',
-    '99',
-  ]);
-  const ratedFile = path.join(workDir, 'rated.jsonl');
-  const rejectsFile = path.join(workDir, 'rejects.jsonl');
-  await cdrOk(
-    [
-      'rate',
-      '--rates',
-      path.join(repoRoot, 'rate-tables', 'default'),
-      '--accounts',
-      accountsFile,
-      '--in',
-      cdrsFile,
-      '--out',
-      ratedFile,
-      '--rejects',
-      rejectsFile,
-    ],
+    { count: CDR_COUNT, accounts: 12, badRate: '0.03', duplicateRate: '0.02', days: 60, seed: 99 },
     [3],
   );
   const offline: OfflineCall[] = fs

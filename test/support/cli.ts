@@ -40,3 +40,73 @@ export async function cdrOk(args: readonly string[], accepted: readonly number[]
   }
   return run;
 }
+
+/** What `cdr generate` is asked for: counts and rates as the command's options take them. */
+export interface GeneratedFile {
+  readonly count: number;
+  readonly accounts: number;
+  readonly badRate: string;
+  readonly duplicateRate: string;
+  readonly seed: number;
+  readonly days?: number;
+}
+
+/** The files of {@link generateAndRateOffline} and the offline rater's run. */
+export interface OfflineRun {
+  readonly accountsFile: string;
+  readonly cdrsFile: string;
+  readonly ratedFile: string;
+  readonly rejectsFile: string;
+  readonly rate: CdrRun;
+}
+
+/**
+ * `cdr generate` into `workDir` (accounts.jsonl, cdrs.jsonl), then `cdr rate` of that file with the
+ * default tariff into rated.jsonl and rejects.jsonl; fails unless `cdr rate` exits with one of
+ * `acceptedRateCodes`.
+ */
+export async function generateAndRateOffline(
+  workDir: string,
+  file: GeneratedFile,
+  acceptedRateCodes: readonly number[],
+): Promise<OfflineRun> {
+  await cdrOk([
+    'generate',
+    '--out-dir',
+    workDir,
+    '--count',
+    String(file.count),
+    '--accounts',
+    String(file.accounts),
+    '--bad-rate',
+    file.badRate,
+    '--duplicate-rate',
+    file.duplicateRate,
+    ...(file.days === undefined ? [] : ['--days', String(file.days)]),
+    '--seed',
+    String(file.seed),
+  ]);
+  const files = {
+    accountsFile: path.join(workDir, 'accounts.jsonl'),
+    cdrsFile: path.join(workDir, 'cdrs.jsonl'),
+    ratedFile: path.join(workDir, 'rated.jsonl'),
+    rejectsFile: path.join(workDir, 'rejects.jsonl'),
+  };
+  const rate = await cdrOk(
+    [
+      'rate',
+      '--rates',
+      path.join(repoRoot, 'rate-tables', 'default'),
+      '--accounts',
+      files.accountsFile,
+      '--in',
+      files.cdrsFile,
+      '--out',
+      files.ratedFile,
+      '--rejects',
+      files.rejectsFile,
+    ],
+    acceptedRateCodes,
+  );
+  return { ...files, rate };
+}
