@@ -4,6 +4,7 @@
  * remembered in between, and may be detected up to `2 × window` ids later. Memory is at most about
  * 2 × window × (id string + 24 bytes).
  */
+import { HashIndex } from './hash-index.js';
 import { StringTable } from './string-table.js';
 
 export const DEFAULT_DEDUP_WINDOW = 2_000_000;
@@ -32,36 +33,31 @@ export class DedupWindow {
 
 /** One generation of a {@link CodeUnitDedupWindow}: ids as UTF-16 code units in one growing array. */
 class UnitGeneration {
-  /** Pairs (hash, entry number + 1); 0 in the second cell = empty. Doubles while it fills. */
-  index = new Int32Array(2 * 1024);
-  mask = 1023;
+  /** Entry n (numbered from 1) by hash; doubles while it fills. */
+  private readonly index = new HashIndex(1024);
   count = 0;
-  /** Entry n's code units are `units[starts[n]] … units[starts[n + 1] - 1]`. */
-  starts = new Int32Array(1025);
-  units = new Uint16Array(16 * 1024);
+  /** Entry n's code units are `units[starts[n - 1]] … units[starts[n] - 1]`. */
+  private starts = new Int32Array(1025);
+  private units = new Uint16Array(16 * 1024);
 
   has(ids: Uint16Array, from: number, to: number, hash: number): boolean {
     const index = this.index;
-    const mask = this.mask;
     const length = to - from;
-    for (let i = hash & mask; ; i = (i + 1) & mask) {
-      const entry = index[2 * i + 1] as number;
-      if (entry === 0) return false;
-      if (index[2 * i] === hash) {
-        const start = this.starts[entry - 1] as number;
-        if ((this.starts[entry] as number) - start === length) {
-          const units = this.units;
-          let k = 0;
-          while (k < length && units[start + k] === ids[from + k]) k++;
-          if (k === length) return true;
-        }
+    for (let s = index.find(hash, index.start(hash)); s >= 0; s = index.find(hash, s + 1)) {
+      const entry = index.entryAt(s);
+      const start = this.starts[entry - 1] as number;
+      if ((this.starts[entry] as number) - start === length) {
+        const units = this.units;
+        let k = 0;
+        while (k < length && units[start + k] === ids[from + k]) k++;
+        if (k === length) return true;
       }
     }
+    return false;
   }
 
   add(ids: Uint16Array, from: number, to: number, hash: number): void {
     const n = this.count;
-    if (2 * (n + 1) > this.mask + 1) this.growIndex();
     if (n + 2 > this.starts.length) {
       const starts = new Int32Array(this.starts.length * 2);
       starts.set(this.starts);
@@ -78,26 +74,7 @@ class UnitGeneration {
     for (let k = 0; k < end - start; k++) units[start + k] = ids[from + k] as number;
     this.starts[n + 1] = end;
     this.count = n + 1;
-    this.place(hash, n + 1);
-  }
-
-  private place(hash: number, entry: number): void {
-    const index = this.index;
-    const mask = this.mask;
-    let i = hash & mask;
-    while (index[2 * i + 1] !== 0) i = (i + 1) & mask;
-    index[2 * i] = hash;
-    index[2 * i + 1] = entry;
-  }
-
-  private growIndex(): void {
-    const old = this.index;
-    this.index = new Int32Array(old.length * 2);
-    this.mask = old.length - 1;
-    for (let p = 0; p < old.length; p += 2) {
-      const entry = old[p + 1] as number;
-      if (entry !== 0) this.place(old[p] as number, entry);
-    }
+    this.index.add(hash, n + 1);
   }
 }
 
