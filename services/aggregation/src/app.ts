@@ -32,6 +32,7 @@ import type { BatchSink, RefusedRow } from './batcher.js';
 import { RowChunkWriter, type RowChunk } from './chunks.js';
 import type { AggregationConfig } from './config.js';
 import { createAggregationMetrics } from './metrics.js';
+import { writeRatedRowsDirect } from './rated-avro-tsv.js';
 import { RATED_CALLS_COLUMNS, ratedCallTsvRowMaxBytes, writeRatedCallTsvRow } from './rated-tsv.js';
 import { rejectedCdrRow } from './rows.js';
 
@@ -280,6 +281,8 @@ export function createAggregationApp(options: AggregationAppOptions): ServiceApp
         letters.push(deadLetter(source, 'EMPTY_VALUE', 'no value'));
         continue;
       }
+      // The usual message, every record of which lands as is, is written without decoding it to objects.
+      if (writeRatedRowsDirect(rowWriter, value, m)) continue;
       // A single RatedCall frame or a batch frame of them; each record lands or is dead-lettered on its own.
       const decoded = decodeRatedCalls(value);
       if (!decoded.ok) {

@@ -115,6 +115,18 @@ export class RowChunkWriter {
     return chunk;
   }
 
+  /**
+   * Forgets the rows ended after the first `rows` rows since the last take (and anything written after
+   * them), as if they had never been written. @throws RangeError unless 0 ≤ rows ≤ {@link rows}.
+   */
+  truncate(rows: number): void {
+    if (!(Number.isInteger(rows) && rows >= 0 && rows <= this.#rows)) {
+      throw new RangeError(`cannot truncate ${this.#rows} rows to ${rows}`);
+    }
+    this.#rows = rows;
+    this.#length = rows === 0 ? 0 : this.#ends[rows - 1]!;
+  }
+
   /** Forgets the rows written since the last take (the writer is empty afterwards). */
   discard(): void {
     this.#length = 0;

@@ -46,9 +46,9 @@ export const RATED_CALLS_COLUMNS = [
 ] as const satisfies readonly [string, ...string[]];
 
 /** Largest `DateTime` value (UInt32 unix seconds). */
-const MAX_DATETIME_SECONDS = 0xffffffff;
+export const MAX_DATETIME_SECONDS = 0xffffffff;
 /** `duration_sec Decimal(12, 3)`: at most 9 integer digits. */
-const MAX_DURATION_MS = 999_999_999_999;
+export const MAX_DURATION_MS = 999_999_999_999;
 
 const TAB = 0x09;
 const NEWLINE = 0x0a;
@@ -57,7 +57,7 @@ const POINT = 0x2e;
 const DIGIT_0 = 0x30;
 
 /** The `call_type` Enum8 names, as bytes. */
-const CALL_TYPES: ReadonlyMap<string, Uint8Array> = new Map(
+export const CALL_TYPES: ReadonlyMap<string, Uint8Array> = new Map(
   ['domestic', 'internal', 'domestic_metered', 'international', 'inbound_toll_free', 'inbound'].map(
     (name) => [name, new Uint8Array(Buffer.from(name, 'latin1'))] as const,
   ),
@@ -147,14 +147,14 @@ function writeSmallUint(out: Uint8Array, at: number, value: number): number {
 }
 
 /** Writes a safe integer ≥ 0 in decimal digits. */
-function writeUint(out: Uint8Array, at: number, value: number): number {
+export function writeUint(out: Uint8Array, at: number, value: number): number {
   if (value < 100_000_000) return writeSmallUint(out, at, value);
   const high = Math.floor(value / 100_000_000); // < 2^53 / 10^8 < 10^8
   return writeEightDigits(out, writeSmallUint(out, at, high), value - high * 100_000_000);
 }
 
 /** Writes checked unix seconds (0 to 2^32 − 1) as exactly 10 digits. */
-function writeDateTime(out: Uint8Array, at: number, seconds: number): number {
+export function writeDateTime(out: Uint8Array, at: number, seconds: number): number {
   const high = Math.floor(seconds / 100_000_000); // 0 to 42
   out[at] = TWO_DIGITS[2 * high]!;
   out[at + 1] = TWO_DIGITS[2 * high + 1]!;
@@ -259,8 +259,11 @@ function seconds(field: string, epochMs: number): number {
   return Math.floor(epochMs / 1000);
 }
 
-/** Writes `durationMs / 1000` exactly, trailing fraction zeros dropped (62500 → `62.5`, 62000 → `62`). */
-function writeDurationSec(out: Uint8Array, at: number, durationMs: number): number {
+/**
+ * Writes `durationMs / 1000` exactly, trailing fraction zeros dropped (62500 → `62.5`, 62000 → `62`).
+ * @throws TypeError unless 0 ≤ durationMs ≤ {@link MAX_DURATION_MS}, whole.
+ */
+export function writeDurationSec(out: Uint8Array, at: number, durationMs: number): number {
   if (!Number.isSafeInteger(durationMs) || durationMs < 0 || durationMs > MAX_DURATION_MS) {
     throw new TypeError(`duration_ms ${durationMs} is not whole milliseconds that fit Decimal(12, 3)`);
   }

@@ -62,6 +62,25 @@ describe('RowChunkWriter', () => {
     expect([...chunk.messageIndex, ...chunk.itemIndex]).toEqual([3, 1]);
   });
 
+  it('truncates to its first rows since the last take, so the rows after them are written over', () => {
+    const writer = new RowChunkWriter(64, 4);
+    writer.appendLine('kept', 0, 0);
+    writer.appendLine('kept too', 1, 0);
+    writer.appendLine('of a message given up', 2, 0);
+    writer.appendLine('and its second record', 2, 1);
+    writer.truncate(2);
+    expect([writer.rows, writer.length]).toEqual([2, 'kept\nkept too\n'.length]);
+    writer.appendLine('next', 3, 0);
+    const chunk = writer.take();
+    expect(chunk.bytes.toString('utf8')).toBe('kept\nkept too\nnext\n');
+    expect([...chunk.messageIndex]).toEqual([0, 1, 3]);
+    writer.appendLine('all of it given up', 0, 0);
+    writer.truncate(0);
+    expect([writer.rows, writer.length]).toEqual([0, 0]);
+    expect(() => writer.truncate(1)).toThrow(RangeError);
+    expect(() => writer.truncate(-1)).toThrow(RangeError);
+  });
+
   it('refuses a row end outside what was reserved', () => {
     const writer = new RowChunkWriter(16, 4);
     expect(() => writer.endRow(0, 0, 0)).toThrow(RangeError);
