@@ -49,7 +49,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   for (const pipeline of pipelines.splice(0)) {
-    await pipeline.stop();
+    await pipeline.dispose();
   }
 });
 

@@ -25,7 +25,7 @@ const cdrsFile = path.join(workDir, 'cdrs.jsonl');
 let pipeline: TestPipeline;
 
 afterAll(async () => {
-  await pipeline?.stop();
+  await pipeline?.dispose();
   fs.rmSync(workDir, { recursive: true, force: true });
 });
 

@@ -8,6 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { createClickhouse, sql } from '@cdrate/clickhouse';
+import { createKafka } from '@cdrate/kafka';
 import { testClickhouseUrl, testKafkaBrokers, uniqueName } from './stack.js';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
@@ -192,6 +194,33 @@ export class TestPipeline {
 
   async stop(): Promise<void> {
     for (const instance of [...this.instances].reverse()) await instance.stop();
+  }
+
+  /**
+   * Stops the instances, then drops the pipeline's database and deletes its topics, so that test runs do
+   * not pile up on a developer's local stack. `KEEP_TEST_DATA=1` keeps both (and says where they are).
+   */
+  async dispose(): Promise<void> {
+    await this.stop();
+    if (process.env['KEEP_TEST_DATA'] === '1') {
+      process.stderr.write(`kept database ${this.names.database} and topics ${this.names.prefix}.*\n`);
+      return;
+    }
+    const clickhouse = createClickhouse({ url: testClickhouseUrl() });
+    try {
+      await clickhouse.command(sql`DROP DATABASE IF EXISTS ${sql.identifier(this.names.database)}`);
+    } finally {
+      await clickhouse.close();
+    }
+    const admin = await createKafka({
+      brokers: testKafkaBrokers(),
+      clientId: `${this.names.prefix}-cleanup`,
+    }).connectAdmin();
+    try {
+      await admin.deleteTopics(Object.values(this.names.topics));
+    } finally {
+      await admin.disconnect();
+    }
   }
 }
 
