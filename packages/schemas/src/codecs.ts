@@ -5,6 +5,7 @@
 import type { Buffer } from 'node:buffer';
 import { createAvroBatchCodec, createAvroCodec, type DecodedRecords } from './avro/codec.js';
 import { SCHEMA_HISTORY } from './avro/schemas.js';
+import { writeNormalizedCdrBody, writeRatedCallBody } from './avro/writer.js';
 import type { Account, NormalizedCdr, RatedCall, RawCdr } from './records.js';
 import type { DecodeResult } from './result.js';
 
@@ -88,6 +89,7 @@ const normalizedCdrCodec = createAvroBatchCodec<NormalizedCdr>({
   maxBytes: MAX_CDR_BYTES,
   maxBatchBytes: MAX_BATCH_BYTES,
   check: checkNormalizedCdr,
+  writeBody: writeNormalizedCdrBody,
 });
 const ratedCallCodec = createAvroBatchCodec<RatedCall>({
   name: 'RatedCall',
@@ -96,6 +98,7 @@ const ratedCallCodec = createAvroBatchCodec<RatedCall>({
   maxBytes: MAX_CDR_BYTES,
   maxBatchBytes: MAX_BATCH_BYTES,
   check: checkRatedCall,
+  writeBody: writeRatedCallBody,
 });
 const accountCodec = createAvroCodec<Account>({
   name: 'Account',

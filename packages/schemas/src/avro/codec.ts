@@ -16,6 +16,7 @@ import { Buffer } from 'node:buffer';
 import avsc from 'avsc';
 import { decodeFailure, decoded, type DecodeResult } from '../result.js';
 import type { AvroRecordSchema } from './schemas.js';
+import { BODY_NOT_PLAIN, BODY_TOO_SMALL, type BodyWriter } from './writer.js';
 
 /** First byte of every framed Avro value. Not a byte any JSON text starts with. */
 export const FRAME_MAGIC = 0xcd;
@@ -104,6 +105,11 @@ export interface AvroCodecOptions<T> {
   readonly maxBytes: number;
   /** Checks beyond the Avro types; returns a message naming the bad field, or `undefined`. */
   readonly check?: (value: T) => string | undefined;
+  /**
+   * A hand-written writer of the latest version's body (`./writer.ts`), tried before avsc: it must write
+   * avsc's bytes exactly, and leave every value it does not handle to avsc.
+   */
+  readonly writeBody?: BodyWriter<T>;
 }
 
 /** Builds a codec of one record from its version history. */
@@ -128,7 +134,7 @@ function createCodec<T>(
   latestVersion: number,
   latest: avsc.Type,
 ): InternalCodec<T> {
-  const { name, versions, maxBytes, check } = options;
+  const { name, versions, maxBytes, check, writeBody } = options;
   const resolvers: (Resolver | undefined)[] = [];
 
   function resolverFor(version: number): Resolver | undefined {
@@ -146,15 +152,24 @@ function createCodec<T>(
     if (problem !== undefined) throw new TypeError(`${name}: ${problem}`);
     // Written into a shared scratch buffer, then copied into an exact one: `Buffer.allocUnsafe` of a small
     // size comes from Node's pool, where avsc's `toBuffer` zero-fills a new allocation per value (~1 µs).
-    let end: number;
-    try {
-      end = latest.encode(value, scratch, FRAME_HEADER_BYTES);
-      if (end < 0) {
-        scratch = Buffer.allocUnsafe(2 * (scratch.length - end));
-        end = latest.encode(value, scratch, FRAME_HEADER_BYTES);
+    let end = BODY_NOT_PLAIN;
+    if (writeBody !== undefined) {
+      end = writeBody(value, scratch, FRAME_HEADER_BYTES);
+      while (end === BODY_TOO_SMALL) {
+        scratch = Buffer.allocUnsafe(2 * scratch.length);
+        end = writeBody(value, scratch, FRAME_HEADER_BYTES);
       }
-    } catch (cause) {
-      throw new TypeError(`${name}: ${invalidPaths(latest, value)}`, { cause });
+    }
+    if (end === BODY_NOT_PLAIN) {
+      try {
+        end = latest.encode(value, scratch, FRAME_HEADER_BYTES);
+        if (end < 0) {
+          scratch = Buffer.allocUnsafe(2 * (scratch.length - end));
+          end = latest.encode(value, scratch, FRAME_HEADER_BYTES);
+        }
+      } catch (cause) {
+        throw new TypeError(`${name}: ${invalidPaths(latest, value)}`, { cause });
+      }
     }
     const framed = Buffer.allocUnsafe(end);
     scratch.copy(framed, 0, 0, end);
