@@ -5,6 +5,7 @@
 import type { Buffer } from 'node:buffer';
 import { createAvroBatchCodec, createAvroCodec, type DecodedRecords } from './avro/codec.js';
 import { SCHEMA_HISTORY } from './avro/schemas.js';
+import { readNormalizedCdrBody } from './avro/reader.js';
 import { writeNormalizedCdrBody, writeRatedCallBody } from './avro/writer.js';
 import type { Account, NormalizedCdr, RatedCall, RawCdr } from './records.js';
 import type { DecodeResult } from './result.js';
@@ -48,7 +49,8 @@ function isIsoDate(text: string): boolean {
   return Number.isFinite(time) && new Date(time).toISOString().startsWith(text);
 }
 
-function checkNormalizedCdr(cdr: NormalizedCdr): string | undefined {
+/** The checks of a normalised CDR beyond its Avro types (exported for tests, not from the package). */
+export function checkNormalizedCdr(cdr: NormalizedCdr): string | undefined {
   if (!isMilliseconds(cdr.duration_ms)) return `duration_ms ${cdr.duration_ms} is not whole milliseconds ≥ 0`;
   if (cdr.end_time < cdr.start_time) return `end_time ${cdr.end_time} is before start_time ${cdr.start_time}`;
   return undefined;
@@ -90,6 +92,7 @@ const normalizedCdrCodec = createAvroBatchCodec<NormalizedCdr>({
   maxBatchBytes: MAX_BATCH_BYTES,
   check: checkNormalizedCdr,
   writeBody: writeNormalizedCdrBody,
+  readBody: readNormalizedCdrBody,
 });
 const ratedCallCodec = createAvroBatchCodec<RatedCall>({
   name: 'RatedCall',

@@ -16,6 +16,7 @@ import { Buffer } from 'node:buffer';
 import avsc from 'avsc';
 import { decodeFailure, decoded, type DecodeResult } from '../result.js';
 import type { AvroRecordSchema } from './schemas.js';
+import type { BodyReader } from './reader.js';
 import { BODY_NOT_PLAIN, BODY_TOO_SMALL, type BodyWriter } from './writer.js';
 
 /** First byte of every framed Avro value. Not a byte any JSON text starts with. */
@@ -110,6 +111,11 @@ export interface AvroCodecOptions<T> {
    * avsc's bytes exactly, and leave every value it does not handle to avsc.
    */
   readonly writeBody?: BodyWriter<T>;
+  /**
+   * A hand-written reader of the latest version's body (`./reader.ts`), tried before avsc: it must read
+   * avsc's values exactly, and leave every body it does not read to avsc.
+   */
+  readonly readBody?: BodyReader<T>;
 }
 
 /** Builds a codec of one record from its version history. */
@@ -134,7 +140,7 @@ function createCodec<T>(
   latestVersion: number,
   latest: avsc.Type,
 ): InternalCodec<T> {
-  const { name, versions, maxBytes, check, writeBody } = options;
+  const { name, versions, maxBytes, check, writeBody, readBody } = options;
   const resolvers: (Resolver | undefined)[] = [];
 
   function resolverFor(version: number): Resolver | undefined {
@@ -202,6 +208,10 @@ function createCodec<T>(
   }
 
   function decodeBody(buffer: Buffer, start: number, end: number, version: number): DecodeResult<T> {
+    if (readBody !== undefined && version === latestVersion) {
+      const value = readBody(buffer, start, end);
+      if (value !== undefined) return checked(value);
+    }
     // avsc reads to the end of the buffer it is given: a view ending with the body makes a short body
     // `TRUNCATED` rather than read into whatever follows.
     const bytes = end === buffer.length ? buffer : buffer.subarray(0, end);
@@ -221,9 +231,13 @@ function createCodec<T>(
     if (stop !== end && version <= latestVersion) {
       return decodeFailure('CORRUPT', `${name} v${version}: ${end - stop} bytes after the record`);
     }
-    const problem = check?.(value as T);
+    return checked(value as T);
+  }
+
+  function checked(value: T): DecodeResult<T> {
+    const problem = check?.(value);
     if (problem !== undefined) return decodeFailure('BAD_FIELD', `${name}: ${problem}`);
-    return decoded(value as T);
+    return decoded(value);
   }
 
   return { name, version: latestVersion, encode, decode, decodeBody };
