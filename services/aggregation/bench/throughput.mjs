@@ -2,10 +2,13 @@
 // on it and measures how long it takes until every row is in ClickHouse and committed.
 // Usage: node services/aggregation/bench/throughput.mjs [count]   (after `tsc -b services/aggregation`)
 // DLQ_EVERY_MS=50: also send one dead letter every 50 ms while landing (a steady trickle on cdr.dlq).
+// BATCH_RECORDS=500: send the rated calls as batch frames of that many records (as rating does; default 1:
+// one single frame per message). Prints the bench process's CPU time per landed row (the app runs in it).
+import { loadavg } from 'node:os';
 import { Registry } from 'prom-client';
 import { createClickhouse } from '@cdrate/clickhouse';
 import { createKafka } from '@cdrate/kafka';
-import { encodeDlqRecord, encodeRatedCall } from '@cdrate/schemas';
+import { encodeDlqRecord, encodeRatedCall, frameRatedCallBatch } from '@cdrate/schemas';
 import { createLogger } from '@cdrate/service-runtime';
 import { createAggregationApp, defaultMigrationsDir } from '@cdrate/aggregation-service';
 
@@ -28,11 +31,14 @@ const producer = await kafka.connectProducer();
 const base = Date.UTC(2026, 0, 15, 10, 0, 0, 0);
 let produced = 0;
 const t0 = Date.now();
+const batchRecords = Number(process.env.BATCH_RECORDS ?? 1);
+const frames = [];
 while (produced < count) {
   const messages = [];
-  for (let i = 0; i < 5000 && produced < count; i++, produced++) {
+  // At most ~2 MB per send.
+  for (let i = 0; i < (batchRecords === 1 ? 5000 : 20 * batchRecords) && produced < count; i++, produced++) {
     const start = base + produced * 37;
-    messages.push({
+    frames.push({
       key: `acct-${produced % 500}`,
       value: encodeRatedCall({
         cdr_id: `cdr-${produced}`,
@@ -57,6 +63,16 @@ while (produced < count) {
       }),
     });
   }
+  for (let i = 0; i < frames.length; i += batchRecords) {
+    const group = frames.slice(i, i + batchRecords);
+    messages.push(
+      batchRecords === 1
+        ? group[0]
+        : // keys spread over every partition (the lag check waits for a commit on each)
+          { key: `batch-${produced + i}`, value: frameRatedCallBatch(group.map((frame) => frame.value)) },
+    );
+  }
+  frames.length = 0;
   await producer.send(settings.topicRated, messages);
 }
 console.log(`produced ${count} in ${Date.now() - t0} ms`);
@@ -73,6 +89,7 @@ const app = createAggregationApp({
 const started = Date.now();
 await app.start();
 const consuming = Date.now();
+const cpuAtStart = process.cpuUsage();
 let trickle;
 if (process.env.DLQ_EVERY_MS) {
   let offset = 0;
@@ -97,6 +114,7 @@ for (;;) {
   await new Promise((resolve) => setTimeout(resolve, 50));
 }
 const seconds = (Date.now() - consuming) / 1000;
+const cpu = process.cpuUsage(cpuAtStart);
 clearInterval(trickle);
 await producer.disconnect();
 const [{ n }] = await verify.query(
@@ -109,6 +127,11 @@ const inserts = (await registry.getSingleMetric('cdrate_insert_duration_seconds'
   v.metricName?.endsWith('_count'),
 );
 console.log(`inserts: ${inserts?.value}`);
+console.log(
+  `CPU of this process while landing: ${((cpu.user + cpu.system) / Number(n)).toFixed(2)} µs per row (load ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')})`,
+);
 await app.stop();
 await verify.command(`DROP DATABASE IF EXISTS ${settings.clickhouseDatabase}`);
 await verify.close();

@@ -165,35 +165,45 @@ function utf8SequenceLength(at: number, end: number): number {
 }
 
 /**
+ * `ESCAPES[byte]` for an ASCII byte: 0 when a TabSeparated string holds it as is, else the letter of its
+ * escape after `\\` (`\\` itself, `t`, `n`, `r`); 0xff for the first byte of a UTF-8 sequence (≥ 0x80).
+ */
+const ESCAPES = new Uint8Array(256);
+ESCAPES[BACKSLASH] = BACKSLASH;
+ESCAPES[TAB] = 0x74; // t
+ESCAPES[NEWLINE] = 0x6e; // n
+ESCAPES[CARRIAGE_RETURN] = 0x72; // r
+ESCAPES.fill(0xff, 0x80);
+
+/**
  * Copies an Avro string as a TabSeparated field (`writeTsvString`'s bytes: UTF-8 as is, `\` tab newline CR
  * escaped); −1 when it is cut short or not well-formed UTF-8.
  */
 function copyString(out: Uint8Array, at: number, end: number): number {
-  const length = readNonNegative(end);
-  if (length < 0 || length > end - pos) return -1;
+  // The length, with the usual one-byte varint read here (a string shorter than 64 bytes).
+  const first = pos < end ? input[pos]! : 0x80;
+  let length: number;
+  if (first < 0x80) {
+    pos++;
+    if ((first & 1) !== 0) return -1;
+    length = first >>> 1;
+  } else {
+    length = readNonNegative(end);
+    if (length < 0) return -1;
+  }
+  if (length > end - pos) return -1;
   const stop = pos + length;
   let i = pos;
   while (i < stop) {
     const byte = input[i]!;
-    if (byte < 0x80) {
+    const escape = ESCAPES[byte]!;
+    if (escape === 0) {
+      out[at++] = byte;
       i++;
-      if (byte > CARRIAGE_RETURN && byte !== BACKSLASH) {
-        out[at++] = byte;
-      } else if (byte === BACKSLASH) {
-        out[at++] = BACKSLASH;
-        out[at++] = BACKSLASH;
-      } else if (byte === TAB) {
-        out[at++] = BACKSLASH;
-        out[at++] = 0x74; // t
-      } else if (byte === NEWLINE) {
-        out[at++] = BACKSLASH;
-        out[at++] = 0x6e; // n
-      } else if (byte === CARRIAGE_RETURN) {
-        out[at++] = BACKSLASH;
-        out[at++] = 0x72; // r
-      } else {
-        out[at++] = byte;
-      }
+    } else if (escape !== 0xff) {
+      out[at++] = BACKSLASH;
+      out[at++] = escape;
+      i++;
     } else {
       const sequence = utf8SequenceLength(i, stop);
       if (sequence === 0) return -1;
