@@ -42,6 +42,38 @@ describe('decodeRawCdrJson', () => {
     expect(result).toEqual({ ok: false, code, message: expect.stringMatching(message) });
   });
 
+  it('names the first bad field in field order, in these words', () => {
+    expect(decodeRawCdrJson('{"disposition": [1], "duration_sec": 1e400, "account_id": false}')).toEqual({
+      ok: false,
+      code: 'BAD_FIELD',
+      message: 'account_id must be a string or a number, got boolean',
+    });
+    expect(decodeRawCdrJson('{"disposition": [1], "duration_sec": 1e400}')).toEqual({
+      ok: false,
+      code: 'BAD_FIELD',
+      message: 'duration_sec Infinity loses digits as a JSON number; send it as a string',
+    });
+    expect(decodeRawCdrJson('{"destination": 9007199254740993, "start_time": 9007199254740993}')).toEqual({
+      ok: false,
+      code: 'BAD_FIELD',
+      message: 'destination 9007199254740992 loses digits as a JSON number; send it as a string',
+    });
+    expect(decodeRawCdrJson('{"disposition": [1]}')).toEqual({
+      ok: false,
+      code: 'BAD_FIELD',
+      message: 'disposition must be a string or a number, got an array',
+    });
+  });
+
+  it('reads only own fields, not ones inherited from the object prototype', () => {
+    const result = decodeRawCdrJson('{"cdr_id": "c", "toString": 1}');
+    expect(result.ok && result.value.cdr_id).toBe('c');
+    expect(decodeRawCdrJson('{"__proto__": {"cdr_id": "inherited"}}')).toMatchObject({
+      ok: true,
+      value: { cdr_id: null },
+    });
+  });
+
   it('rejects bytes that are not UTF-8 instead of replacing them', () => {
     const bytes = Buffer.concat([Buffer.from('{"cdr_id":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
     expect(decodeRawCdrJson(bytes)).toMatchObject({ ok: false, code: 'NOT_JSON' });

@@ -17,7 +17,9 @@ import type { AccountLookup, RelayRecord } from '@cdrate/service-runtime';
 import { BatchKeys, type SeenKeys } from './dedup.js';
 import {
   deadLetterMessage,
+  CONTENT_TYPE_AVRO,
   CONTENT_TYPE_HEADER,
+  CONTENT_TYPE_JSON,
   decodeRawCdrMessage,
   rejectOfDecodeFailure,
   encodeNormalizedCdr,
@@ -168,8 +170,22 @@ export function ingestMessage(
   }
 }
 
+const JSON_TYPE_BYTES = Buffer.from(CONTENT_TYPE_JSON);
+const AVRO_TYPE_BYTES = Buffer.from(CONTENT_TYPE_AVRO);
+
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The `content-type` header as text; the two values switches send are recognised without decoding. */
 function contentTypeOf(message: ConsumedMessage): string | undefined {
-  return message.headers[CONTENT_TYPE_HEADER]?.toString('utf8');
+  const header = message.headers[CONTENT_TYPE_HEADER];
+  if (header === undefined) return undefined;
+  if (sameBytes(header, JSON_TYPE_BYTES)) return CONTENT_TYPE_JSON;
+  if (sameBytes(header, AVRO_TYPE_BYTES)) return CONTENT_TYPE_AVRO;
+  return header.toString('utf8');
 }
 
 /**

@@ -132,6 +132,18 @@ describe('ingestBatch: good records', () => {
     expect(normalized(run([message(avro, 'avro/binary')]))).toEqual([expectedNormalized]);
   });
 
+  it('reads content-type headers with parameters or in capitals, and refuses unknown ones', () => {
+    const text = JSON.stringify(goodRaw);
+    const avro = encodeRawCdr({ ...goodRaw, direction: 'outbound', disposition: 'answered' });
+    expect(normalized(run([message(text, 'Application/JSON; charset=utf-8')]))).toEqual([expectedNormalized]);
+    expect(normalized(run([message(avro, ' AVRO/binary ')]))).toEqual([expectedNormalized]);
+    const refused = run([message(text, 'application/jsonl')]);
+    expect(refused.rejects.map((r) => r.code)).toEqual(['MALFORMED_RECORD']);
+    expect(refused.rejects[0]!.message).toBe(
+      'UNKNOWN_CONTENT_TYPE: content-type "application/jsonl" is neither application/json nor avro/binary',
+    );
+  });
+
   it('decides by the first byte when there is no content-type header', () => {
     const avro = encodeRawCdr(goodRaw as RawCdr);
     const result = run([message(avro), message(JSON.stringify({ ...goodRaw, cdr_id: 'c-2' }))]);
