@@ -75,10 +75,16 @@ describe('hand-written NormalizedCdr reader', () => {
       (cdr) => avscCodec.encode(cdr),
     );
     expect(firstDifference(frames)).toBeUndefined();
-    // And the hand-written reader read every one of them (none was left to avsc).
+    // And the hand-written reader read every one whose longs are below 2^52 in magnitude (none left to avsc).
+    const inRange = [normalizedCdr, ...Array.from({ length: 2_000 }, () => randomNormalizedCdr(next))]
+      .map((cdr) => ({ ...cdr, end_time: 4503599627370495 }))
+      .filter((cdr) => [cdr.start_time, cdr.duration_ms, cdr.received_at].every((n) => Math.abs(n) < 2 ** 52))
+      .map((cdr) => avscCodec.encode(cdr));
+    expect(inRange.length).toBeGreaterThan(1_500);
     expect(
-      frames.find((frame) => readNormalizedCdrBody(frame, FRAME_HEADER_BYTES, frame.length) === undefined),
+      inRange.find((frame) => readNormalizedCdrBody(frame, FRAME_HEADER_BYTES, frame.length) === undefined),
     ).toBeUndefined();
+    expect(firstDifference(inRange)).toBeUndefined();
   });
 
   it('reads invalid UTF-8 as avsc does (U+FFFD)', () => {
@@ -130,10 +136,15 @@ describe('hand-written NormalizedCdr reader', () => {
       expect(readNormalizedCdrBody(frame, FRAME_HEADER_BYTES, frame.length)).toBeUndefined();
     }
     expect(firstDifference(cases.map(frameOf))).toBeUndefined();
-    // The largest long avsc reads is read, and so is -2^52 (zig-zag 2^53 − 1, the largest exact one).
-    for (const n of [9007199254740990, -4503599627370496]) {
+    // Longs up to the largest exact zig-zag value (2^53 − 1) are read; beyond, avsc reads them (it rounds).
+    for (const n of [4503599627370495, -4503599627370496]) {
       const edge = frameOf(bodyParts({ startTime: avroLong(n) }));
       expect(readNormalizedCdrBody(edge, FRAME_HEADER_BYTES, edge.length)?.start_time).toBe(n);
+      expect(firstDifference([edge])).toBeUndefined();
+    }
+    for (const n of [4503599627370496, -4503599627370497, 9007199254740990]) {
+      const edge = frameOf(bodyParts({ startTime: avroLong(n) }));
+      expect(readNormalizedCdrBody(edge, FRAME_HEADER_BYTES, edge.length)).toBeUndefined();
       expect(firstDifference([edge])).toBeUndefined();
     }
   });
