@@ -15,17 +15,8 @@ export const CONTENT_TYPE_JSON = 'application/json';
 /** `content-type` of framed Avro values (see `docs/schemas.md`). */
 export const CONTENT_TYPE_AVRO = 'avro/binary';
 
-const RAW_FIELDS = [
-  'cdr_id',
-  'account_id',
-  'direction',
-  'source',
-  'destination',
-  'start_time',
-  'end_time',
-  'duration_sec',
-  'disposition',
-] as const satisfies readonly (keyof RawCdrInput)[];
+/** The fields of a raw CDR, in the order they are checked. */
+type RawField = keyof RawCdrInput;
 
 /**
  * Decodes a raw CDR sent as JSON (UTF-8 bytes or a string). Checks types loosely: each known field must
@@ -57,7 +48,7 @@ export function decodeRawCdrJson(input: Uint8Array | string): DecodeResult<RawCd
   }
   const record = parsed as Record<string, unknown>;
   // Field by field with constant names (one object shape, no keyed loads and stores in a loop); a failure
-  // is the first field's in RAW_FIELDS order.
+  // is the first bad field's in this order.
   const cdr_id = fieldValue(record, 'cdr_id', true);
   if (typeof cdr_id === 'object' && cdr_id !== null) return cdr_id;
   const account_id = fieldValue(record, 'account_id', true);
@@ -97,7 +88,7 @@ export function decodeRawCdrJson(input: Uint8Array | string): DecodeResult<RawCd
  */
 function fieldValue(
   record: Record<string, unknown>,
-  name: (typeof RAW_FIELDS)[number],
+  name: RawField,
   isId: boolean,
 ): RawFieldValue | DecodeFailure {
   const value = Object.hasOwn(record, name) ? record[name] : undefined;
