@@ -93,6 +93,7 @@ const normalizedCdrCodec = createAvroBatchCodec<NormalizedCdr>({
   check: checkNormalizedCdr,
   writeBody: writeNormalizedCdrBody,
   readBody: readNormalizedCdrBody,
+  handWrittenVersion: 1,
 });
 const ratedCallCodec = createAvroBatchCodec<RatedCall>({
   name: 'RatedCall',
@@ -102,6 +103,7 @@ const ratedCallCodec = createAvroBatchCodec<RatedCall>({
   maxBatchBytes: MAX_BATCH_BYTES,
   check: checkRatedCall,
   writeBody: writeRatedCallBody,
+  handWrittenVersion: 1,
 });
 const accountCodec = createAvroCodec<Account>({
   name: 'Account',

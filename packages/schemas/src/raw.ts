@@ -15,7 +15,7 @@ export const CONTENT_TYPE_JSON = 'application/json';
 /** `content-type` of framed Avro values (see `docs/schemas.md`). */
 export const CONTENT_TYPE_AVRO = 'avro/binary';
 
-/** The fields of a raw CDR, in the order they are checked. */
+/** A field of a raw CDR. */
 type RawField = keyof RawCdrInput;
 
 /**

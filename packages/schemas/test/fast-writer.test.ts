@@ -114,6 +114,18 @@ describe('hand-written Avro writers', () => {
     expect(firstDifference(values, encodeRatedCall, avscRatedCall.encode)).toBeUndefined();
   });
 
+  it('are refused for a record whose latest schema is newer than theirs', () => {
+    const create = (): unknown =>
+      createAvroCodec<NormalizedCdr>({
+        name: 'NormalizedCdr',
+        versions: [...SCHEMA_HISTORY.NormalizedCdr, NORMALIZED_CDR_V1],
+        maxBytes: MAX_CDR_BYTES,
+        writeBody: writeNormalizedCdrBody,
+        handWrittenVersion: 1,
+      });
+    expect(create).toThrow('NormalizedCdr: the hand-written body codec is of v1, the latest schema is v2');
+  });
+
   it('encode a record larger than the shared scratch buffer', () => {
     const value = { ...normalizedCdr, raw_source: 'é'.repeat(40_000), raw_destination: 'z'.repeat(70_000) };
     expect(encodeNormalizedCdr(value)).toEqual(avscNormalizedCdr.encode(value));

@@ -116,6 +116,11 @@ export interface AvroCodecOptions<T> {
    * avsc's values exactly, and leave every body it does not read to avsc.
    */
   readonly readBody?: BodyReader<T>;
+  /**
+   * The schema version `writeBody` and `readBody` are written for. It must be the latest: a codec of a
+   * record with a newer version and old hand-written body codecs is refused when it is created.
+   */
+  readonly handWrittenVersion?: number;
 }
 
 /** Builds a codec of one record from its version history. */
@@ -141,6 +146,11 @@ function createCodec<T>(
   latest: avsc.Type,
 ): InternalCodec<T> {
   const { name, versions, maxBytes, check, writeBody, readBody } = options;
+  if ((writeBody !== undefined || readBody !== undefined) && options.handWrittenVersion !== latestVersion) {
+    throw new RangeError(
+      `${name}: the hand-written body codec is of v${String(options.handWrittenVersion)}, the latest schema is v${latestVersion} (update src/avro/writer.ts and reader.ts)`,
+    );
+  }
   const resolvers: (Resolver | undefined)[] = [];
 
   function resolverFor(version: number): Resolver | undefined {
