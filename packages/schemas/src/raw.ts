@@ -32,7 +32,11 @@ export function decodeRawCdrJson(input: Uint8Array | string): DecodeResult<RawCd
     text = input;
   } else {
     if (!isUtf8(input)) return decodeFailure('NOT_JSON', 'the bytes are not valid UTF-8');
-    text = Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8');
+    // `toString()` without arguments is UTF-8 straight away (no encoding lookup); a Buffer needs no new view.
+    const bytes = Buffer.isBuffer(input)
+      ? input
+      : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    text = bytes.toString();
   }
   let parsed: unknown;
   try {

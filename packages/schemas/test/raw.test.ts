@@ -74,6 +74,12 @@ describe('decodeRawCdrJson', () => {
     });
   });
 
+  it('reads a Uint8Array view into a larger buffer, not only a Buffer', () => {
+    const whole = Buffer.from(`xx${JSON.stringify(rawCdr)}yy`, 'utf8');
+    const view = new Uint8Array(whole.buffer, whole.byteOffset + 2, whole.length - 4);
+    expect(decodeRawCdrJson(view)).toEqual({ ok: true, value: rawCdr });
+  });
+
   it('rejects bytes that are not UTF-8 instead of replacing them', () => {
     const bytes = Buffer.concat([Buffer.from('{"cdr_id":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
     expect(decodeRawCdrJson(bytes)).toMatchObject({ ok: false, code: 'NOT_JSON' });
