@@ -3,7 +3,12 @@
 // Usage: node services/aggregation/bench/throughput.mjs [count]   (after `tsc -b services/aggregation`)
 // DLQ_EVERY_MS=50: also send one dead letter every 50 ms while landing (a steady trickle on cdr.dlq).
 // BATCH_RECORDS=500: send the rated calls as batch frames of that many records (as rating does; default 1:
-// one single frame per message). Prints the bench process's CPU time per landed row (the app runs in it).
+// one single frame per message). Prints the bench process's CPU time per landed row (the app runs in it)
+// and, when it runs on this machine, the ClickHouse server's.
+// RATE=35000: instead of producing everything first, start the app and produce that many rated calls per
+// second while it lands them (a steady flow, as in the pipeline; sizes its fetches and inserts).
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { Registry } from 'prom-client';
 import { createClickhouse } from '@cdrate/clickhouse';
@@ -33,6 +38,7 @@ let produced = 0;
 const t0 = Date.now();
 const batchRecords = Number(process.env.BATCH_RECORDS ?? 1);
 const frames = [];
+const sends = [];
 while (produced < count) {
   const messages = [];
   // At most ~2 MB per send.
@@ -73,9 +79,13 @@ while (produced < count) {
     );
   }
   frames.length = 0;
-  await producer.send(settings.topicRated, messages);
+  sends.push(messages);
 }
-console.log(`produced ${count} in ${Date.now() - t0} ms`);
+const rate = Number(process.env.RATE ?? 0);
+if (rate === 0) {
+  for (const messages of sends) await producer.send(settings.topicRated, messages);
+  console.log(`produced ${count} in ${Date.now() - t0} ms`);
+}
 
 const verify = createClickhouse({ url: 'http://127.0.0.1:8123' });
 const registry = new Registry();
@@ -90,6 +100,31 @@ const started = Date.now();
 await app.start();
 const consuming = Date.now();
 const cpuAtStart = process.cpuUsage();
+const serverPid = (() => {
+  try {
+    return Number(execFileSync('pgrep', ['-x', 'clickhouse-serv']).toString().trim().split('\n')[0]);
+  } catch {
+    return undefined;
+  }
+})();
+const serverCpu = () => {
+  try {
+    const fields = readFileSync(`/proc/${serverPid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, USER_HZ = 100
+  } catch {
+    return NaN;
+  }
+};
+const serverCpuAtStart = serverCpu();
+if (rate > 0) {
+  // One send every `its rows / rate` seconds, on a schedule that does not drift.
+  for (const [i, messages] of sends.entries()) {
+    const due = consuming + (1000 * i * (count / sends.length)) / rate;
+    if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+    await producer.send(settings.topicRated, messages);
+  }
+  console.log(`produced ${count} at ${rate}/s in ${Date.now() - consuming} ms`);
+}
 let trickle;
 if (process.env.DLQ_EVERY_MS) {
   let offset = 0;
@@ -115,6 +150,7 @@ for (;;) {
 }
 const seconds = (Date.now() - consuming) / 1000;
 const cpu = process.cpuUsage(cpuAtStart);
+const serverSeconds = serverCpu() - serverCpuAtStart;
 clearInterval(trickle);
 await producer.disconnect();
 const [{ n }] = await verify.query(
@@ -132,6 +168,7 @@ console.log(
     .map((x) => x.toFixed(2))
     .join(' ')})`,
 );
+console.log(`ClickHouse server CPU meanwhile: ${((serverSeconds * 1e6) / Number(n)).toFixed(2)} µs per row`);
 await app.stop();
 await verify.command(`DROP DATABASE IF EXISTS ${settings.clickhouseDatabase}`);
 await verify.close();
