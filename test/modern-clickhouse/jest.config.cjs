@@ -6,6 +6,8 @@ module.exports = {
   rootDir: path.resolve(__dirname, '..', '..'),
   displayName: 'modern-clickhouse',
   testEnvironment: 'node',
+  // Like the root projects: scratch copies of the repo under .local/ would make every package ambiguous.
+  modulePathIgnorePatterns: ['<rootDir>/.local/'],
   testMatch: ['<rootDir>/test/modern-clickhouse/*.check.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   moduleNameMapper: {
