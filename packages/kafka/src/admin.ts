@@ -1,5 +1,6 @@
 import type { Admin } from 'kafkajs';
 import { checkPositiveInteger, checkTopicName, throwIfProblems } from './config.js';
+import { InfraError } from '@cdrate/errors';
 import { toInfraError } from './errors.js';
 import type { Log } from './log.js';
 
@@ -132,18 +133,27 @@ export function wrapAdmin(admin: Admin, log: Log, requestTimeoutMs: number): Kaf
       const missing = specs.filter((spec) => !before.has(spec.topic));
       const created: string[] = [];
       if (missing.length > 0) {
-        await call(`create topics ${missing.map((s) => s.topic).join(', ')}`, () =>
-          admin.createTopics({
-            waitForLeaders: true,
-            timeout: requestTimeoutMs,
-            topics: missing.map((spec) => ({
-              topic: spec.topic,
-              numPartitions: spec.partitions,
-              replicationFactor: spec.replicationFactor ?? -1,
-              configEntries: Object.entries(spec.configs ?? {}).map(([name, value]) => ({ name, value })),
-            })),
-          }),
-        );
+        try {
+          await call(`create topics ${missing.map((s) => s.topic).join(', ')}`, () =>
+            admin.createTopics({
+              waitForLeaders: true,
+              timeout: requestTimeoutMs,
+              topics: missing.map((spec) => ({
+                topic: spec.topic,
+                numPartitions: spec.partitions,
+                replicationFactor: spec.replicationFactor ?? -1,
+                configEntries: Object.entries(spec.configs ?? {}).map(([name, value]) => ({ name, value })),
+              })),
+            }),
+          );
+        } catch (error) {
+          // kafkajs waits for the leaders but gives up when the broker's metadata does not know a topic yet
+          // (KRaft, a moment after the create; seen when two services create the same topic together). The
+          // metadata below asks again until the request timeout; a topic that really failed fails there.
+          if (!(error instanceof InfraError && JUST_CREATED_ERRORS.has(String(error.vendorCode))))
+            throw error;
+          log('debug', 'created topics not in the metadata yet; asking again', { error: String(error) });
+        }
         // Another process may have created some of them in between; the metadata below tells either way.
         created.push(...missing.map((spec) => spec.topic));
       }
