@@ -99,6 +99,14 @@ if (!existsSync(join(dataDir, 'cdrs.jsonl'))) {
     '7',
   ]);
 }
+const pipelineScript = (command) =>
+  execFileSync(process.execPath, [join(root, 'deploy', 'local', 'pipeline.mjs'), command], {
+    env,
+    stdio: 'inherit',
+  });
+// Services left by an earlier run that failed or was interrupted would otherwise keep their ports (and the
+// earlier run's topics): stop them before the state folder and its pid files are removed.
+if (existsSync(stateDir)) pipelineScript('down');
 rmSync(stateDir, { recursive: true, force: true });
 mkdirSync(stateDir, { recursive: true });
 
@@ -112,10 +120,12 @@ cdr([
   '--brokers',
   brokers,
 ]);
-execFileSync(process.execPath, [join(root, 'deploy', 'local', 'pipeline.mjs'), 'up'], {
-  env,
-  stdio: 'inherit',
-});
+try {
+  pipelineScript('up');
+} catch (error) {
+  pipelineScript('down');
+  throw error;
+}
 
 const kafka = createKafka({ brokers: brokers.split(','), clientId: `${id}-bench` });
 const admin = await kafka.connectAdmin();
@@ -239,10 +249,7 @@ console.log(JSON.stringify(result, null, 2));
 
 await admin.disconnect();
 if (!keep) {
-  execFileSync(process.execPath, [join(root, 'deploy', 'local', 'pipeline.mjs'), 'down'], {
-    env,
-    stdio: 'inherit',
-  });
+  pipelineScript('down');
   await clickhouse.command(sql`DROP DATABASE IF EXISTS ${sql.identifier(id)}`);
   const cleanup = await kafka.connectAdmin();
   await cleanup.deleteTopics(Object.values(topics));
