@@ -17,6 +17,7 @@
 // Uses only Node's standard library.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createProcessTable, isAlive } from './processes.mjs';
@@ -62,6 +63,19 @@ function instances() {
 const processes = createProcessTable({ runDir, commandMarker: () => 'services/', log });
 const { runningPid } = processes;
 
+function portTaken(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    const done = (taken) => {
+      socket.destroy();
+      resolve(taken);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.setTimeout(500, () => done(false));
+  });
+}
+
 async function ready(port) {
   try {
     const response = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(1000) });
@@ -87,6 +101,13 @@ async function up() {
     if (runningAs !== undefined) {
       log(`${instance.name} already running (pid ${runningAs}), health on http://127.0.0.1:${instance.port}`);
       continue;
+    }
+    // Readiness is asked on the instance's port: a process this script did not start (or whose pid file
+    // was lost) answering there would pass for the new instance, which could not even listen.
+    if (await portTaken(instance.port)) {
+      fail(
+        `port ${instance.port} of ${instance.name} is taken by a process this script did not start; stop it or set PIPELINE_BASE_PORT`,
+      );
     }
     const main = path.join(repoRoot, 'services', instance.service, 'dist', 'main.js');
     if (!fs.existsSync(main)) fail(`${main} is missing after the build`);
