@@ -15,6 +15,7 @@ export type {
   FramedRecordName,
 } from './avro/codec.js';
 export { avscFiles } from './avro/avsc-files.js';
+export { CALL_TYPE_SYMBOLS } from './avro/writer.js';
 export {
   ACCOUNT_V1,
   AVRO_NAMESPACE,

@@ -10,20 +10,14 @@
  * tools and tests that insert rated calls as JSON.
  */
 import { jsonDecimal } from '@cdrate/clickhouse';
+import { CALL_TYPE_SYMBOLS } from '@cdrate/schemas';
 import type { DlqRecord, RatedCall } from '@cdrate/schemas';
 
 /** Largest `DateTime` value (UInt32 unix seconds). */
 const MAX_DATETIME_SECONDS = 0xffffffff;
 /** `duration_sec Decimal(12, 3)`: at most 9 integer digits. */
 const MAX_DURATION_MS = 999_999_999_999;
-const CALL_TYPES: ReadonlySet<string> = new Set([
-  'domestic',
-  'internal',
-  'domestic_metered',
-  'international',
-  'inbound_toll_free',
-  'inbound',
-]);
+const CALL_TYPES: ReadonlySet<string> = new Set(CALL_TYPE_SYMBOLS);
 const STAGES: ReadonlySet<string> = new Set(['ingest', 'rating', 'aggregation']);
 const ENCODINGS: ReadonlySet<string> = new Set(['utf8', 'base64']);
 const OFFSET = /^\d{1,20}$/;

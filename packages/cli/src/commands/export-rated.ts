@@ -7,6 +7,7 @@ import { open } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { formatIsoInstant, type CallType, type RatedCall } from '@cdrate/rating-core';
 import type { sql as SqlTag, SqlFragment } from '@cdrate/clickhouse';
+import { CALL_TYPE_SYMBOLS } from '@cdrate/schemas';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliIo, type Command } from '../command.js';
 import { RATED_CSV_HEADER, ratedCsvLine, ratedJsonLine, type OutputFormat } from '../io/formats.js';
 import { BatchedWriter } from '../io/output.js';
@@ -205,14 +206,7 @@ export interface ExportRow {
   readonly v_reason: string;
 }
 
-const CALL_TYPES: ReadonlySet<string> = new Set<CallType>([
-  'domestic',
-  'internal',
-  'domestic_metered',
-  'international',
-  'inbound_toll_free',
-  'inbound',
-]);
+const CALL_TYPES: ReadonlySet<string> = new Set<CallType>(CALL_TYPE_SYMBOLS);
 
 /**
  * A ClickHouse decimal's text (`toString`) in the rating core's form (`formatScaled`): no trailing
