@@ -6,7 +6,8 @@
 //
 // Contract:
 // - `up` builds the services when their sources are newer than their build, starts every instance that is
-//   not running (RATING_INSTANCES rating instances, default 1), and returns once each answers `/readyz`.
+//   not running (INGEST_INSTANCES ingest and RATING_INSTANCES rating instances, default 1 each), and returns
+//   once each answers `/readyz`.
 //   Running it twice is one pipeline. Logs: <state>/log/<instance>.log; pids: <state>/run/<instance>.pid.
 // - `down` sends SIGTERM to exactly the instances `up` started and waits for them to exit (each drains:
 //   finishes its batch, commits, flushes); SIGKILL after 15 s.
@@ -46,9 +47,17 @@ function count(name, fallback) {
 
 /** Every instance this script manages: name, service folder, health port. */
 function instances() {
+  const ingestInstances = count('INGEST_INSTANCES', 1);
   const ratingInstances = count('RATING_INSTANCES', 1);
   const basePort = Number(process.env.PIPELINE_BASE_PORT || 9471);
-  const list = [{ name: 'ingest', service: 'ingest', port: basePort }];
+  const list = [];
+  for (let i = 1; i <= ingestInstances; i += 1) {
+    list.push({
+      name: ingestInstances === 1 ? 'ingest' : `ingest-${i}`,
+      service: 'ingest',
+      port: ingestInstances === 1 ? basePort : basePort + i * 10,
+    });
+  }
   for (let i = 1; i <= ratingInstances; i += 1) {
     list.push({
       name: ratingInstances === 1 ? 'rating' : `rating-${i}`,
@@ -151,7 +160,7 @@ async function down() {
     .map((instance) => instance.name);
   const leftOver = processes
     .recordedNames()
-    .filter((name) => /^(ingest|rating(-\d+)?|aggregation)$/.test(name) && !configured.includes(name));
+    .filter((name) => /^(ingest(-\d+)?|rating(-\d+)?|aggregation)$/.test(name) && !configured.includes(name));
   const stopped = await processes.stopAll([...configured, ...leftOver], 15_000);
   for (const name of stopped) log(`${name} stopped`);
   if (stopped.length === 0) log('nothing was running');

@@ -1,7 +1,13 @@
 // Pipeline throughput benchmark (prints figures; not a test): everything co-located on this machine —
 // Kafka, ClickHouse and the three services — 1M CDRs from publish to queryable in ClickHouse.
 //
-//   node test/bench/pipeline.mjs [--count N] [--rating-instances N] [--keep]
+//   node test/bench/pipeline.mjs [--count N] [--rate N] [--ingest-instances N] [--rating-instances N] [--keep]
+//
+// --rate N paces the publisher at N CDRs/s (`cdr publish --rate`), as switches send calls as they end;
+// without it the publisher sends as fast as Kafka takes them and the pipeline drains a backlog.
+// --warmup N first sends N other CDRs (the file's last N lines under new cdr_ids) and waits until they
+// landed, so that the services run JIT-compiled code, as a long-running pipeline does, before the clock
+// starts; they are not counted. Default 0: the services start cold.
 //
 // Runs a private pipeline (own topics, consumer groups, ClickHouse database, ports and state folder) so it
 // never disturbs a running one. Reports:
@@ -14,7 +20,7 @@
 //   landed count first reached n (partitions interleave, so this is an estimate with 200 ms resolution);
 // - CPU share of each process (Kafka, ClickHouse, each service, the publisher), from /proc/<pid>/stat.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +33,9 @@ const arg = (name, fallback) => {
   return i > 0 ? process.argv[i + 1] : fallback;
 };
 const count = Number(arg('count', '1000000'));
+const publishRate = arg('rate', undefined);
+const warmup = Number(arg('warmup', '0'));
+const ingestInstances = Number(arg('ingest-instances', '1'));
 const ratingInstances = Number(arg('rating-instances', '1'));
 const keep = process.argv.includes('--keep');
 const benchDir = join(root, '.local', 'bench', 'pipeline');
@@ -47,6 +56,7 @@ const env = {
   CDRATE_STATE_DIR: stateDir,
   PIPELINE_BASE_PORT: '19471',
   PIPELINE_GROUP_PREFIX: id,
+  INGEST_INSTANCES: String(ingestInstances),
   RATING_INSTANCES: String(ratingInstances),
   KAFKA_BROKERS: brokers,
   CLICKHOUSE_DATABASE: id,
@@ -136,14 +146,16 @@ const rejectedTable = sql.identifier(`${id}.rejected_cdrs`);
 const processes = {
   kafka: pidOf(stackState, 'kafka'),
   clickhouse: pidOf(stackState, 'clickhouse'),
-  ingest: pidOf(stateDir, 'ingest'),
   aggregation: pidOf(stateDir, 'aggregation'),
 };
-for (let i = 1; i <= ratingInstances; i += 1) {
-  processes[ratingInstances === 1 ? 'rating' : `rating-${i}`] = pidOf(
-    stateDir,
-    ratingInstances === 1 ? 'rating' : `rating-${i}`,
-  );
+for (const [service, instances] of [
+  ['ingest', ingestInstances],
+  ['rating', ratingInstances],
+]) {
+  for (let i = 1; i <= instances; i += 1) {
+    const name = instances === 1 ? service : `${service}-${i}`;
+    processes[name] = pidOf(stateDir, name);
+  }
 }
 
 async function publishedCount() {
@@ -161,6 +173,44 @@ async function landedCount() {
   return Number(row.n);
 }
 
+/** The last `n` JSON lines of the bench file as new CDRs: `warmup-` before each cdr_id. */
+function warmupFile(n) {
+  const file = join(benchDir, `warmup-${n}-of-${count}.jsonl`);
+  if (!existsSync(file)) {
+    const lines = readFileSync(join(dataDir, 'cdrs.jsonl'), 'utf8').split('\n').filter(Boolean).slice(-n);
+    const renamed = [];
+    for (const line of lines) {
+      try {
+        const record = JSON.parse(line);
+        if (typeof record.cdr_id === 'string')
+          renamed.push(JSON.stringify({ ...record, cdr_id: `warmup-${record.cdr_id}` }));
+      } catch {
+        // a deliberately bad line: not needed to warm up
+      }
+    }
+    writeFileSync(file, `${renamed.join('\n')}\n`);
+  }
+  return file;
+}
+
+// Counts before the measured run (the warm-up's), subtracted from every sample.
+let publishedBefore = 0;
+let landedBefore = 0;
+if (warmup > 0) {
+  log(`warming up with ${warmup} CDRs`);
+  cdr(['publish', '--file', warmupFile(warmup), '--topic', topics.raw, '--brokers', brokers]);
+  let last = -1;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const now = await landedCount();
+    if (now >= warmup * 0.99 && now === last) break;
+    last = now;
+  }
+  publishedBefore = await publishedCount();
+  landedBefore = await landedCount();
+  log(`warm: ${landedBefore} of the warm-up landed`);
+}
+
 log(`publishing ${count} CDRs to ${topics.raw}`);
 const cpuBefore = Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, cpuSeconds(pid)]));
 const t0 = performance.now();
@@ -175,6 +225,7 @@ const publisher = spawn(
     topics.raw,
     '--brokers',
     brokers,
+    ...(publishRate === undefined ? [] : ['--rate', publishRate]),
   ],
   { env, stdio: ['ignore', 'ignore', 'inherit'] },
 );
@@ -192,7 +243,13 @@ const settled = () =>
 while (!settled()) {
   const cpu = cpuSeconds(publisher.pid);
   if (cpu !== undefined) publisherCpu = cpu;
-  const [published, nowLanded] = await Promise.all([publishedCount(), landedCount().catch(() => landed)]);
+  const [published, nowLanded] = await Promise.all([
+    publishedCount().then((n) => n - publishedBefore),
+    landedCount().then(
+      (n) => n - landedBefore,
+      () => landed,
+    ),
+  ]);
   landed = nowLanded;
   samples.push([(performance.now() - t0) / 1000, published, landed]);
   if (samples.length % 25 === 0)
@@ -232,6 +289,9 @@ const result = {
   benchmark: 'pipeline publish → queryable',
   cdrs: count,
   landedRows: landed,
+  publishRate: publishRate === undefined ? 'as fast as Kafka takes them' : Number(publishRate),
+  warmupCdrs: warmup,
+  ingestInstances,
   ratingInstances,
   seconds: +wall.toFixed(1),
   cdrsPerSecond: Math.round(landed / wall),
