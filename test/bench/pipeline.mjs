@@ -1,7 +1,8 @@
 // Pipeline throughput benchmark (prints figures; not a test): everything co-located on this machine —
 // Kafka, ClickHouse and the three services — 1M CDRs from publish to queryable in ClickHouse.
 //
-//   node test/bench/pipeline.mjs [--count N] [--rate N] [--ingest-instances N] [--rating-instances N] [--keep]
+//   node test/bench/pipeline.mjs [--count N] [--rate N] [--warmup N] [--ingest-instances N]
+//                                [--rating-instances N] [--keep]
 //
 // --rate N paces the publisher at N CDRs/s (`cdr publish --rate`), as switches send calls as they end;
 // without it the publisher sends as fast as Kafka takes them and the pipeline drains a backlog.
