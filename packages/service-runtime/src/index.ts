@@ -42,6 +42,8 @@ export type {
   RelaySettings,
 } from './relay.js';
 
+export { serviceClickhouse, serviceKafka } from './adapters.js';
+export type { ServiceClickhouseSettings, ServiceKafkaSettings } from './adapters.js';
 export { serviceMain, StartupRefused } from './main.js';
 export type { ProcessEdge, ServiceMainConfig, ServiceMainOptions } from './main.js';
 

@@ -14,7 +14,6 @@ import {
 } from '@cdrate/account-directory';
 import { InfraError } from '@cdrate/errors';
 import {
-  createKafka,
   createKeyPartitioner,
   type ConsumedBatch,
   type ConsumerHandle,
@@ -29,6 +28,7 @@ import type { Account } from '@cdrate/rating-core';
 import { CONTENT_TYPE_AVRO, CONTENT_TYPE_HEADER } from '@cdrate/schemas';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
+import { serviceKafka } from './adapters.js';
 import { createStageMetrics, type ServiceApp, type StageMetrics } from './index.js';
 
 /** How often consumer lag is sampled and the output topic's partition count re-read. */
@@ -201,11 +201,7 @@ export function createRelayApp(options: RelayAppOptions): RelayApp {
   const { stage, settings, input, output, logger, metrics, transform, frameBatch } = options;
   const now = options.now ?? Date.now;
   const partitionOf = createKeyPartitioner();
-  const kafka: KafkaClient = createKafka({
-    brokers: settings.kafkaBrokers,
-    clientId: `cdrate-${stage}-${settings.instanceId}`,
-    logger: logger.child({ component: 'kafka' }),
-  });
+  const kafka: KafkaClient = serviceKafka(stage, settings, logger);
   const noAccounts: AccountLookup = { get: () => undefined };
 
   let admin: KafkaAdmin | undefined;
