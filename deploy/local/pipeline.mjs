@@ -18,10 +18,9 @@
 // Uses only Node's standard library.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createProcessTable, isAlive } from './processes.mjs';
+import { createProcessTable, isAlive, portOpen } from './processes.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
@@ -72,19 +71,6 @@ function instances() {
 const processes = createProcessTable({ runDir, commandMarker: () => 'services/', log });
 const { runningPid } = processes;
 
-function portTaken(port) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    const done = (taken) => {
-      socket.destroy();
-      resolve(taken);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.setTimeout(500, () => done(false));
-  });
-}
-
 async function ready(port) {
   try {
     const response = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(1000) });
@@ -113,7 +99,7 @@ async function up() {
     }
     // Readiness is asked on the instance's port: a process this script did not start (or whose pid file
     // was lost) answering there would pass for the new instance, which could not even listen.
-    if (await portTaken(instance.port)) {
+    if (await portOpen('127.0.0.1', instance.port)) {
       fail(
         `port ${instance.port} of ${instance.name} is taken by a process this script did not start; stop it or set PIPELINE_BASE_PORT`,
       );

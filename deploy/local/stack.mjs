@@ -21,7 +21,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createProcessTable } from './processes.mjs';
+import { createProcessTable, portOpen as portOpenAt } from './processes.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
@@ -92,17 +92,8 @@ async function stopProcess(name, timeoutMs = 20_000) {
 
 // ------------------------------------------------------------------------------------------------ network
 
-function portOpen(port, timeoutMs = 500) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: config.host, port });
-    const done = (open) => {
-      socket.destroy();
-      resolve(open);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
+function portOpen(port) {
+  return portOpenAt(config.host, port);
 }
 
 async function waitPortsClosed(ports, timeoutMs = 15_000) {
