@@ -8,8 +8,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { createClickhouse, sql } from '@cdrate/clickhouse';
+import { sql } from '@cdrate/clickhouse';
 import { createKafka } from '@cdrate/kafka';
+import { testClickhouse } from './reconcile.js';
 import { testClickhouseUrl, testKafkaBrokers, uniqueName } from './stack.js';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
@@ -206,7 +207,7 @@ export class TestPipeline {
       process.stderr.write(`kept database ${this.names.database} and topics ${this.names.prefix}.*\n`);
       return;
     }
-    const clickhouse = createClickhouse({ url: testClickhouseUrl() });
+    const clickhouse = testClickhouse();
     try {
       await clickhouse.command(sql`DROP DATABASE IF EXISTS ${sql.identifier(this.names.database)}`);
     } finally {
