@@ -18,6 +18,7 @@
  * - decimals as their exact digits (checked here: modern servers would round extra fraction digits away
  *   silently), integers as digits, `billable` as 0/1, null strings as empty, `call_type` as its Enum8 name.
  */
+import { CALL_TYPE_SYMBOLS } from '@cdrate/schemas';
 import type { RatedCall } from '@cdrate/schemas';
 
 /** The columns of a `rated_calls` row, in the order {@link writeRatedCallTsvRow} writes them. */
@@ -56,11 +57,9 @@ const BACKSLASH = 0x5c;
 const POINT = 0x2e;
 const DIGIT_0 = 0x30;
 
-/** The `call_type` Enum8 names, as bytes. */
+/** The `call_type` Enum8 names, as bytes, in the order of the Avro enum's symbols. */
 export const CALL_TYPES: ReadonlyMap<string, Uint8Array> = new Map(
-  ['domestic', 'internal', 'domestic_metered', 'international', 'inbound_toll_free', 'inbound'].map(
-    (name) => [name, new Uint8Array(Buffer.from(name, 'latin1'))] as const,
-  ),
+  CALL_TYPE_SYMBOLS.map((name) => [name, new Uint8Array(Buffer.from(name, 'latin1'))] as const),
 );
 
 /**
