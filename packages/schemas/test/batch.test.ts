@@ -1,6 +1,8 @@
 import {
   createAvroBatchCodec,
   createAvroCodec,
+  createNormalizedCdrBatchWriter,
+  createRatedCallBatchWriter,
   decodeNormalizedCdrs,
   decodeRatedCalls,
   encodeNormalizedCdr,
@@ -170,5 +172,59 @@ describe('batch frames', () => {
   it('refuses to batch anything but single frames of the latest version (a caller bug)', () => {
     expect(() => frameNormalizedCdrBatch([encodeRatedCall(ratedCall)])).toThrow(TypeError);
     expect(() => frameNormalizedCdrBatch([Buffer.from('{}')])).toThrow(/item 0/);
+  });
+});
+
+describe('batch frame writers', () => {
+  it('write the frame frameBatch makes of the same records, and start afresh after each take', () => {
+    const writer = createNormalizedCdrBatchWriter();
+    for (const cdr of cdrs) writer.append(cdr);
+    expect(writer.count).toBe(3);
+    const bodies = cdrs.map((cdr) => encodeNormalizedCdr(cdr).length - 3);
+    // Each item is its body plus its length as a zig-zag varint: one byte below 64, two below 8192.
+    expect(writer.bytes).toBe(bodies.reduce((n, b) => n + b + (2 * b < 0x80 ? 1 : 2), 0));
+    expect(writer.take().equals(frameNormalizedCdrBatch(cdrs.map(encodeNormalizedCdr)))).toBe(true);
+    expect(writer.count).toBe(0);
+    expect(writer.bytes).toBe(0);
+    writer.append(cdrs[2]!);
+    expect(writer.take().equals(frameNormalizedCdrBatch([encodeNormalizedCdr(cdrs[2]!)]))).toBe(true);
+    // Nothing appended: the empty list, as frameBatch([]) writes it.
+    expect(writer.take().equals(frameNormalizedCdrBatch([]))).toBe(true);
+    const rated = createRatedCallBatchWriter();
+    rated.append(ratedCall);
+    expect(rated.take().equals(frameRatedCallBatch([encodeRatedCall(ratedCall)]))).toBe(true);
+  });
+
+  it('grow past their first 64 KiB, and a taken frame stays as it was while the writer goes on', () => {
+    const many = Array.from({ length: 3000 }, (_, i) => ({ ...normalizedCdr, cdr_id: `c-${i}` }));
+    const writer = createNormalizedCdrBatchWriter();
+    for (const cdr of many.slice(0, 1500)) writer.append(cdr);
+    const first = writer.take();
+    const copy = Buffer.from(first);
+    for (const cdr of many.slice(1500)) writer.append(cdr);
+    const second = writer.take();
+    expect(second.length).toBeGreaterThan(64 * 1024);
+    expect(first.equals(copy)).toBe(true);
+    expect(first.equals(frameNormalizedCdrBatch(many.slice(0, 1500).map(encodeNormalizedCdr)))).toBe(true);
+    expect(second.equals(frameNormalizedCdrBatch(many.slice(1500).map(encodeNormalizedCdr)))).toBe(true);
+    expect(records(decodeNormalizedCdrs(second)).items.map((item) => item.ok && item.value.cdr_id)).toEqual(
+      many.slice(1500).map((cdr) => cdr.cdr_id),
+    );
+  });
+
+  it('append nothing when a record breaks its schema, and throw TypeError as encode does', () => {
+    const writer = createNormalizedCdrBatchWriter();
+    writer.append(cdrs[0]!);
+    const bad = { ...normalizedCdr, end_time: normalizedCdr.start_time - 1 };
+    expect(() => encodeNormalizedCdr(bad)).toThrow(TypeError);
+    expect(() => writer.append(bad)).toThrow(TypeError);
+    expect(() => writer.append({ ...normalizedCdr, cdr_id: 7 } as unknown as NormalizedCdr)).toThrow(
+      TypeError,
+    );
+    expect(writer.count).toBe(1);
+    writer.append(cdrs[1]!);
+    expect(writer.take().equals(frameNormalizedCdrBatch([cdrs[0]!, cdrs[1]!].map(encodeNormalizedCdr)))).toBe(
+      true,
+    );
   });
 });

@@ -23,7 +23,7 @@ export {
   createRelayApp,
   createRelayMetrics,
   DLQ_MAX_MESSAGE_BYTES,
-  packRecords,
+  PartitionedOutput,
   RELAY_MAX_BATCH_MESSAGES,
   RELAY_MESSAGE_TARGET_BYTES,
   RELAY_SAMPLE_MS,
@@ -37,7 +37,7 @@ export type {
   RelayBatchResult,
   RelayContext,
   RelayMetrics,
-  RelayRecord,
+  RelayOutput,
   RelayReject,
   RelaySettings,
 } from './relay.js';

@@ -3,9 +3,10 @@
  * partition, transform it (a pure function of the batch, the accounts and the clock), send its records and
  * dead letters in one request, and let the consumer commit only after that request was acknowledged.
  *
- * Output records travel many to a message: the records of one consumed batch are grouped by the partition
- * their key (the account id) maps to — the partition a keyed message would go to, so an account's records
- * stay in one partition, in order — and each group is sent as one batch frame (`docs/schemas.md`).
+ * Output records travel many to a message: the transform hands each record to a {@link RelayOutput}, which
+ * encodes it straight into the batch frame (`docs/schemas.md`) of the partition its key (the account id)
+ * maps to — the partition a keyed message would go to, so an account's records stay in one partition, in
+ * order. No record is framed on its own first.
  */
 import {
   accountDirectoryGroupId,
@@ -25,7 +26,7 @@ import {
   type TopicSpec,
 } from '@cdrate/kafka';
 import type { Account } from '@cdrate/rating-core';
-import { CONTENT_TYPE_AVRO, CONTENT_TYPE_HEADER } from '@cdrate/schemas';
+import { CONTENT_TYPE_AVRO, CONTENT_TYPE_HEADER, type BatchFrameWriter } from '@cdrate/schemas';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { serviceKafka } from './adapters.js';
@@ -34,8 +35,9 @@ import { createStageMetrics, type ServiceApp, type StageMetrics } from './index.
 /** How often consumer lag is sampled and the output topic's partition count re-read. */
 export const RELAY_SAMPLE_MS = 5000;
 /**
- * Most record bytes per output message: well below Kafka's default `max.message.bytes` (1 MiB), large
- * enough that a consumed batch of 1,000 CDRs makes one or two messages per partition.
+ * Record bytes at which an output message is closed (it holds this much plus at most one record, whose
+ * size is capped by `MAX_CDR_BYTES`): well below Kafka's default `max.message.bytes` (1 MiB), large enough
+ * that a consumed batch of 1,000 CDRs makes one or two messages per partition.
  */
 export const RELAY_MESSAGE_TARGET_BYTES = 256 * 1024;
 /**
@@ -62,10 +64,13 @@ export interface AccountLookup {
   get(accountId: string): Account | undefined;
 }
 
-/** One record for the output topic: its partitioning key and its single Avro frame. */
-export interface RelayRecord {
-  readonly key: string;
-  readonly frame: Buffer;
+/** Where a transform puts its records for the output topic. */
+export interface RelayOutput<T> {
+  /**
+   * Appends `record` to the output message of the partition of `key`, after the records added before it.
+   * Throws `TypeError` when the record does not match its schema, and then appends nothing.
+   */
+  add(key: string, record: T): void;
 }
 
 /** A refused input record, for metrics and logs (its dead letter is in {@link RelayBatchResult.deadLetters}). */
@@ -76,10 +81,8 @@ export interface RelayReject {
   readonly message: string;
 }
 
-/** What a transform makes of one consumed batch. */
+/** What a transform makes of one consumed batch besides the records it gave its {@link RelayOutput}. */
 export interface RelayBatchResult {
-  /** Records for the output topic, in input order. */
-  readonly records: readonly RelayRecord[];
   /** Dead letters for the DLQ topic (JSON, one per refused record), in input order. */
   readonly deadLetters: readonly OutgoingMessage[];
   readonly rejects: readonly RelayReject[];
@@ -87,10 +90,12 @@ export interface RelayBatchResult {
   readonly acknowledged?: () => void;
 }
 
-export interface RelayContext {
+export interface RelayContext<T> {
   readonly accounts: AccountLookup;
   /** The clock, read once per batch by the relay (never in a transform). */
   readonly nowMs: number;
+  /** Takes the batch's records for the output topic, in input order. */
+  readonly output: RelayOutput<T>;
 }
 
 /** Settings a relay reads (the shared service settings of docs/pipeline.md). */
@@ -121,7 +126,7 @@ export function createRelayMetrics(registry: Registry): RelayMetrics {
   };
 }
 
-export interface RelayAppOptions {
+export interface RelayAppOptions<T> {
   /** Stage name in DLQ records, logs and metric labels. */
   readonly stage: 'ingest' | 'rating';
   readonly settings: RelaySettings;
@@ -130,9 +135,9 @@ export interface RelayAppOptions {
   readonly logger: Logger;
   readonly metrics: RelayMetrics;
   /** The pure part: one consumed batch → records, dead letters, rejects. Must not throw on bad input. */
-  readonly transform: (batch: ConsumedBatch, context: RelayContext) => RelayBatchResult;
-  /** Frames records of the output topic as one batch message (`frameNormalizedCdrBatch`, …). */
-  readonly frameBatch: (frames: readonly Uint8Array[]) => Buffer;
+  readonly transform: (batch: ConsumedBatch, context: RelayContext<T>) => RelayBatchResult;
+  /** Writers of the output topic's batch frames (`createNormalizedCdrBatchWriter`, …). */
+  readonly createBatchWriter: () => BatchFrameWriter<T>;
   /** Clock for the batch's `nowMs`; default `Date.now`. */
   readonly now?: () => number;
   /** Consumer session timeout (tests use the broker minimum, 6000 ms); default the adapter's. */
@@ -161,44 +166,52 @@ export function relayTopics(settings: RelaySettings, input: string, output: stri
 }
 
 /**
- * Groups `records` by the partition of their key among `partitions` and frames each group, in order, into
- * messages of at most `targetBytes` of records (a single larger record gets a message of its own).
+ * The {@link RelayOutput} of a relay: one batch frame writer per output partition, a frame closed into a
+ * message once it holds `targetBytes` of records. Messages are taken after each transform.
  */
-export function packRecords(
-  records: readonly RelayRecord[],
-  partitions: number,
-  partitionOf: (key: string, partitions: number) => number,
-  frameBatch: (frames: readonly Uint8Array[]) => Buffer,
-  targetBytes: number = RELAY_MESSAGE_TARGET_BYTES,
-): OutgoingMessage[] {
-  const groups = new Map<number, Buffer[]>();
-  for (const record of records) {
-    const partition = partitionOf(record.key, partitions);
-    let group = groups.get(partition);
-    if (group === undefined) groups.set(partition, (group = []));
-    group.push(record.frame);
+export class PartitionedOutput<T> implements RelayOutput<T> {
+  readonly #writers: (BatchFrameWriter<T> | undefined)[] = [];
+  #messages: OutgoingMessage[] = [];
+  /** Output partitions keys are spread over (re-read while the relay runs). */
+  partitions: number;
+
+  constructor(
+    private readonly createWriter: () => BatchFrameWriter<T>,
+    private readonly partitionOf: (key: string, partitions: number) => number,
+    partitions: number,
+    private readonly targetBytes: number = RELAY_MESSAGE_TARGET_BYTES,
+  ) {
+    this.partitions = partitions;
   }
-  const messages: OutgoingMessage[] = [];
-  const headers = { [CONTENT_TYPE_HEADER]: CONTENT_TYPE_AVRO };
-  for (const [partition, frames] of groups) {
-    let start = 0;
-    let bytes = 0;
-    for (let i = 0; i < frames.length; i++) {
-      const size = frames[i]!.length;
-      if (i > start && bytes + size > targetBytes) {
-        messages.push({ partition, key: null, value: frameBatch(frames.slice(start, i)), headers });
-        start = i;
-        bytes = 0;
-      }
-      bytes += size;
+
+  add(key: string, record: T): void {
+    const partition = this.partitionOf(key, this.partitions);
+    let writer = this.#writers[partition];
+    if (writer === undefined) this.#writers[partition] = writer = this.createWriter();
+    writer.append(record);
+    if (writer.bytes >= this.targetBytes) this.#messages.push(message(partition, writer.take()));
+  }
+
+  /** The messages of every record added since the last call: open frames are closed, in partition order. */
+  takeMessages(): OutgoingMessage[] {
+    const messages = this.#messages;
+    this.#messages = [];
+    for (let partition = 0; partition < this.#writers.length; partition++) {
+      const writer = this.#writers[partition];
+      if (writer !== undefined && writer.count > 0) messages.push(message(partition, writer.take()));
     }
-    messages.push({ partition, key: null, value: frameBatch(frames.slice(start)), headers });
+    return messages;
   }
-  return messages;
 }
 
-export function createRelayApp(options: RelayAppOptions): RelayApp {
-  const { stage, settings, input, output, logger, metrics, transform, frameBatch } = options;
+const AVRO_HEADERS = { [CONTENT_TYPE_HEADER]: CONTENT_TYPE_AVRO };
+
+function message(partition: number, value: Buffer): OutgoingMessage {
+  return { partition, key: null, value, headers: AVRO_HEADERS };
+}
+
+export function createRelayApp<T>(options: RelayAppOptions<T>): RelayApp {
+  const { stage, settings, input, output, logger, metrics, transform } = options;
   const now = options.now ?? Date.now;
   const partitionOf = createKeyPartitioner();
   const kafka: KafkaClient = serviceKafka(stage, settings, logger);
@@ -208,7 +221,8 @@ export function createRelayApp(options: RelayAppOptions): RelayApp {
   let producer: KafkaProducer | undefined;
   let consumer: ConsumerHandle | undefined;
   let directory: AccountDirectory | undefined;
-  let outputPartitions = 0;
+  // Shared by every batch: a transform runs synchronously and its messages are taken right after it.
+  const records = new PartitionedOutput(options.createBatchWriter, partitionOf, 0);
   let sampleTimer: NodeJS.Timeout | undefined;
   let stopping: Promise<void> | undefined;
   let settle!: { resolve: () => void; reject: (error: Error) => void };
@@ -218,8 +232,14 @@ export function createRelayApp(options: RelayAppOptions): RelayApp {
 
   const handleBatch = async (batch: ConsumedBatch): Promise<void> => {
     const started = process.hrtime.bigint();
-    const result = transform(batch, { accounts: directory ?? noAccounts, nowMs: now() });
-    const packed = packRecords(result.records, outputPartitions, partitionOf, frameBatch);
+    let result: RelayBatchResult;
+    try {
+      result = transform(batch, { accounts: directory ?? noAccounts, nowMs: now(), output: records });
+    } catch (error) {
+      records.takeMessages(); // a half-transformed batch's records must not go out with the next batch
+      throw error;
+    }
+    const packed = records.takeMessages();
     const out: TopicMessages[] = [];
     if (packed.length > 0) out.push({ topic: output, messages: packed });
     if (result.deadLetters.length > 0) out.push({ topic: settings.topicDlq, messages: result.deadLetters });
@@ -270,7 +290,7 @@ export function createRelayApp(options: RelayAppOptions): RelayApp {
       const lag = await admin.consumerLag(settings.consumerGroup, [input]);
       metrics.consumerLag.set({ topic: input }, lag.total);
       // Partitions can be added to a topic while the service runs; keys then map as a keyed producer's would.
-      outputPartitions = await admin.partitionCount(output);
+      records.partitions = await admin.partitionCount(output);
     } catch (error) {
       logger.warn({ err: error, topic: input }, 'sampling consumer lag or output partitions failed');
     }
@@ -288,7 +308,7 @@ export function createRelayApp(options: RelayAppOptions): RelayApp {
     async start() {
       admin = await kafka.connectAdmin();
       await admin.ensureTopics(relayTopics(settings, input, output));
-      outputPartitions = await admin.partitionCount(output);
+      records.partitions = await admin.partitionCount(output);
       directory = await startAccountDirectory({
         kafka,
         topic: settings.topicAccounts,

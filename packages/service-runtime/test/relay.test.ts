@@ -1,11 +1,12 @@
 import { createKeyPartitioner } from '@cdrate/kafka';
 import {
   decodeNormalizedCdrs,
+  createNormalizedCdrBatchWriter,
   encodeNormalizedCdr,
   frameNormalizedCdrBatch,
   type NormalizedCdr,
 } from '@cdrate/schemas';
-import { packRecords, type RelayRecord } from '@cdrate/service-runtime';
+import { PartitionedOutput } from '@cdrate/service-runtime';
 
 const base: NormalizedCdr = {
   cdr_id: 'c-0',
@@ -25,9 +26,8 @@ const base: NormalizedCdr = {
   raw_destination: '011 44 20 7946 0958',
 };
 
-function record(i: number, accounts: number): RelayRecord & { cdr: NormalizedCdr } {
-  const cdr = { ...base, cdr_id: `c-${String(i).padStart(3, '0')}`, account_id: `acct-${i % accounts}` };
-  return { key: cdr.account_id, frame: encodeNormalizedCdr(cdr), cdr };
+function cdrOf(i: number, accounts: number): NormalizedCdr {
+  return { ...base, cdr_id: `c-${String(i).padStart(3, '0')}`, account_id: `acct-${i % accounts}` };
 }
 
 function unpack(value: Buffer | string): NormalizedCdr[] {
@@ -39,35 +39,53 @@ function unpack(value: Buffer | string): NormalizedCdr[] {
   });
 }
 
-describe('packRecords', () => {
+describe('PartitionedOutput', () => {
   const partitionOf = createKeyPartitioner();
 
   it('puts each record in the partition of its key, in input order, one batch message per partition', () => {
-    const records = Array.from({ length: 200 }, (_, i) => record(i, 17));
-    const messages = packRecords(records, 6, partitionOf, frameNormalizedCdrBatch);
-    expect(new Set(messages.map((m) => m.partition)).size).toBe(messages.length);
+    const cdrs = Array.from({ length: 200 }, (_, i) => cdrOf(i, 17));
+    const output = new PartitionedOutput(createNormalizedCdrBatchWriter, partitionOf, 6);
+    for (const cdr of cdrs) output.add(cdr.account_id, cdr);
+    const messages = output.takeMessages();
+    expect(messages.map((m) => m.partition)).toEqual([0, 1, 2, 3, 4, 5]);
     for (const message of messages) {
       expect(message.key).toBeNull();
       expect(message.headers).toEqual({ 'content-type': 'avro/binary' });
-      const expected = records.filter((r) => partitionOf(r.key, 6) === message.partition).map((r) => r.cdr);
+      const expected = cdrs.filter((c) => partitionOf(c.account_id, 6) === message.partition);
       expect(unpack(message.value)).toEqual(expected);
+      // Byte for byte the batch frame of the records' single frames.
+      expect(message.value).toEqual(frameNormalizedCdrBatch(expected.map(encodeNormalizedCdr)));
     }
-    expect(messages.reduce((n, m) => n + unpack(m.value).length, 0)).toBe(200);
+    expect(output.takeMessages()).toEqual([]);
   });
 
-  it('splits a partition group into messages of at most the target bytes, keeping the order', () => {
-    const records = Array.from({ length: 50 }, (_, i) => record(i, 1));
-    const frameBytes = records[0]!.frame.length;
-    // Room for 7 records per message: 50 records → 8 messages (7 × 7 + 1).
-    const messages = packRecords(records, 3, partitionOf, frameNormalizedCdrBatch, frameBytes * 7 + 1);
+  it('closes a message once it holds the target bytes, keeping the order across messages', () => {
+    const cdrs = Array.from({ length: 50 }, (_, i) => cdrOf(i, 1));
+    // Each item is its body plus one or two length bytes: measure one as the writer lays it out.
+    const one = createNormalizedCdrBatchWriter();
+    one.append(cdrs[0]!);
+    const itemBytes = one.bytes;
+    // Closed at 7 items (7 × itemBytes ≥ target > 6 × itemBytes): 50 records → 7 × 7 + 1.
+    const output = new PartitionedOutput(createNormalizedCdrBatchWriter, partitionOf, 3, itemBytes * 6 + 1);
+    for (const cdr of cdrs) output.add(cdr.account_id, cdr);
+    const messages = output.takeMessages();
     expect(messages.map((m) => unpack(m.value).length)).toEqual([7, 7, 7, 7, 7, 7, 7, 1]);
-    expect(messages.flatMap((m) => unpack(m.value))).toEqual(records.map((r) => r.cdr));
+    expect(messages.flatMap((m) => unpack(m.value))).toEqual(cdrs);
   });
 
-  it('gives a record larger than the target a message of its own, and no records no message', () => {
-    const records = [record(1, 1), record(2, 1)];
-    const messages = packRecords(records, 1, partitionOf, frameNormalizedCdrBatch, 10);
-    expect(messages.map((m) => unpack(m.value).map((c) => c.cdr_id))).toEqual([['c-001'], ['c-002']]);
-    expect(packRecords([], 6, partitionOf, frameNormalizedCdrBatch)).toEqual([]);
+  it('appends nothing for a record that breaks its schema, and follows a change of partition count', () => {
+    const output = new PartitionedOutput(createNormalizedCdrBatchWriter, partitionOf, 1);
+    const bad = { ...cdrOf(1, 1), duration_ms: -1 };
+    expect(() => output.add(bad.account_id, bad)).toThrow(TypeError);
+    expect(output.takeMessages()).toEqual([]);
+    output.partitions = 12;
+    const cdrs = Array.from({ length: 40 }, (_, i) => cdrOf(i, 40));
+    for (const cdr of cdrs) output.add(cdr.account_id, cdr);
+    const messages = output.takeMessages();
+    for (const message of messages) {
+      for (const cdr of unpack(message.value))
+        expect(partitionOf(cdr.account_id, 12)).toBe(message.partition);
+    }
+    expect(new Set(messages.map((m) => m.partition)).size).toBeGreaterThan(6);
   });
 });

@@ -1,6 +1,7 @@
 // Offline ingest transform benchmark (prints figures; not a test): the pipeline bench's raw JSON CDRs through
 // `ingestBatch` in batches of 1,000, with the duplicate window, no Kafka. Prints wall and process CPU time
-// per CDR and a SHA-1 of the output (normalised frames, keys and dead letters) to compare builds.
+// per CDR and a SHA-1 of the output (the relay's batch messages over 6 partitions, and dead letters) to
+// compare builds.
 // Usage, after `tsc -b services/ingest`: node services/ingest/bench/transform.mjs [count] [rounds]
 // Data: `.local/bench/pipeline/data-1000000/`, written by the pipeline bench (`node test/bench/pipeline.mjs`)
 // or by `pnpm cdr generate --out-dir .local/bench/pipeline/data-1000000 --count 1000000 --bad-rate 0.001
@@ -9,7 +10,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { toCoreAccount } from '@cdrate/account-directory';
+import { createKeyPartitioner } from '@cdrate/kafka';
 import { createNormaliser } from '@cdrate/numbering';
+import { createNormalizedCdrBatchWriter } from '@cdrate/schemas';
+import { PartitionedOutput } from '@cdrate/service-runtime';
 import { DuplicateWindow } from '../dist/dedup.js';
 import { ingestBatch } from '../dist/transform.js';
 
@@ -40,6 +44,7 @@ const messages = readFileSync(new URL('cdrs.jsonl', dir), 'utf8')
 for (let round = 0; round < rounds; round++) {
   const normaliser = createNormaliser({});
   const seen = new DuplicateWindow(1_000_000);
+  const output = new PartitionedOutput(createNormalizedCdrBatchWriter, createKeyPartitioner(), 6);
   const hash = createHash('sha1');
   let normalized = 0;
   let deadLetters = 0;
@@ -54,12 +59,14 @@ for (let round = 0; round < rounds; round++) {
       nowMs: 1764000000000,
       topic: 'cdr.raw',
       partition: 0,
+      output,
     });
+    const batchMessages = output.takeMessages();
     seen.addAll(result.accepted);
-    normalized += result.normalized.length;
+    normalized += result.accepted.count;
     deadLetters += result.deadLetters.length;
     const h0 = performance.now();
-    for (const record of result.normalized) hash.update(record.key).update(record.frame);
+    for (const message of batchMessages) hash.update(String(message.partition)).update(message.value);
     for (const letter of result.deadLetters) hash.update(letter.value);
     hashMs += performance.now() - h0;
   }

@@ -5,7 +5,7 @@
  */
 import type { AccountDirectory } from '@cdrate/account-directory';
 import { createNormaliser, type Normaliser } from '@cdrate/numbering';
-import { frameNormalizedCdrBatch } from '@cdrate/schemas';
+import { createNormalizedCdrBatchWriter } from '@cdrate/schemas';
 import { createRelayApp, relayTopics, type Logger, type ServiceApp } from '@cdrate/service-runtime';
 import type { TopicSpec } from '@cdrate/kafka';
 import type { Registry } from 'prom-client';
@@ -50,7 +50,7 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
     output: config.topicNormalized,
     logger: options.logger,
     metrics,
-    frameBatch: frameNormalizedCdrBatch,
+    createBatchWriter: createNormalizedCdrBatchWriter,
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs }),
     transform: (batch, context) => {
@@ -61,9 +61,9 @@ export function createIngestApp(options: IngestAppOptions): IngestApp {
         nowMs: context.nowMs,
         topic: batch.topic,
         partition: batch.partition,
+        output: context.output,
       });
       return {
-        records: result.normalized,
         deadLetters: result.deadLetters,
         rejects: result.rejects,
         acknowledged: () => {

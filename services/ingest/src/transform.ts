@@ -13,7 +13,7 @@ import {
   type NormalisedCdr,
   type PartyNumber,
 } from '@cdrate/rating-core';
-import type { AccountLookup, RelayRecord } from '@cdrate/service-runtime';
+import type { AccountLookup, RelayOutput } from '@cdrate/service-runtime';
 import { BatchKeys, type SeenKeys } from './dedup.js';
 import {
   deadLetterMessage,
@@ -22,7 +22,6 @@ import {
   CONTENT_TYPE_JSON,
   decodeRawCdrMessage,
   rejectOfDecodeFailure,
-  encodeNormalizedCdr,
   type NormalizedCdr,
   type NumberType,
   type RawCdrInput,
@@ -38,6 +37,8 @@ export interface IngestContext {
   /** Where the batch was read, for DLQ `origin`. */
   readonly topic: string;
   readonly partition: number;
+  /** Takes the accepted `NormalizedCdr`s keyed by `account_id`, in input order. */
+  readonly output: RelayOutput<NormalizedCdr>;
 }
 
 /** A reject of one message, for metrics and logs. */
@@ -48,16 +49,14 @@ export interface IngestReject {
   readonly message: string;
 }
 
-/** What one batch becomes. */
+/** What one batch becomes besides the records given to the context's `output`. */
 export interface IngestBatchResult {
-  /** Single Avro `NormalizedCdr` frames keyed by `account_id`, in input order (the relay batches them). */
-  readonly normalized: RelayRecord[];
   /** JSON `DlqRecord` messages keyed by `cdr_id` when known, in input order. */
   readonly deadLetters: OutgoingMessage[];
   readonly rejects: IngestReject[];
   /** Messages dropped as repeats of a `cdr_id` already seen (in the window or earlier in this batch). */
   readonly duplicates: number;
-  /** Keys (`account_id`, `cdr_id`) of `normalized`, to remember once it is acknowledged. */
+  /** Keys (`account_id`, `cdr_id`) of the records given to `output`, to remember once they are acknowledged. */
   readonly accepted: BatchKeys;
 }
 
@@ -95,9 +94,9 @@ export function toNormalizedCdr(
   };
 }
 
-/** The outcome of one raw message, before duplicate detection. */
+/** The outcome of one raw message, before duplicate detection and encoding. */
 export type MessageOutcome =
-  | { readonly kind: 'normalized'; readonly cdr: NormalizedCdr; readonly value: Buffer }
+  | { readonly kind: 'normalized'; readonly cdr: NormalizedCdr }
   | {
       readonly kind: 'rejected';
       readonly cdrId: string | null;
@@ -113,7 +112,7 @@ function rawCdrId(input: RawCdrInput): string | null {
 /**
  * One raw message: decode by `content-type` (JSON or framed Avro), validate the fields (core `decodeCdr`),
  * find the account (`UNKNOWN_ACCOUNT`), normalise both numbers in the account's country (`BAD_NUMBER`),
- * encode the `NormalizedCdr`. Never throws: every failure is a reject with a code.
+ * build the `NormalizedCdr` (encoded by the caller). Never throws: every failure is a reject with a code.
  */
 export function ingestMessage(
   value: Buffer | null,
@@ -151,23 +150,15 @@ export function ingestMessage(
       message: `duration_sec ${String(cdr.durationSec)} is too large`,
     };
   }
-  const wire = toNormalizedCdr(
-    normalised,
-    millis,
-    { source: cdr.source, destination: cdr.destination },
-    receivedAt,
-  );
-  try {
-    return { kind: 'normalized', cdr: wire, value: encodeNormalizedCdr(wire) };
-  } catch (error) {
-    // The schema's checks refused a value the decoder let through: still bad input, never a crash.
-    return {
-      kind: 'rejected',
-      cdrId: cdr.cdrId,
-      code: 'BAD_FIELD',
-      message: error instanceof Error ? error.message : String(error),
-    };
-  }
+  return {
+    kind: 'normalized',
+    cdr: toNormalizedCdr(
+      normalised,
+      millis,
+      { source: cdr.source, destination: cdr.destination },
+      receivedAt,
+    ),
+  };
 }
 
 const JSON_TYPE_BYTES = Buffer.from(CONTENT_TYPE_JSON);
@@ -189,20 +180,19 @@ function contentTypeOf(message: ConsumedMessage): string | undefined {
 }
 
 /**
- * One consumed batch: every message becomes a normalised CDR, a dropped duplicate or a DLQ record (stage
- * `ingest`, original bytes, origin topic/partition/offset). Repeats of an (`account_id`, `cdr_id`) already
- * in `seen` or earlier in the batch are dropped and counted.
+ * One consumed batch: every message becomes a normalised CDR given to `context.output`, a dropped
+ * duplicate or a DLQ record (stage `ingest`, original bytes, origin topic/partition/offset). Repeats of an
+ * (`account_id`, `cdr_id`) already in `seen` or earlier in the batch are dropped and counted.
  */
 export function ingestBatch(messages: readonly ConsumedMessage[], context: IngestContext): IngestBatchResult {
-  const normalized: RelayRecord[] = [];
   const deadLetters: OutgoingMessage[] = [];
   const rejects: IngestReject[] = [];
   const accepted = new BatchKeys();
   let duplicates = 0;
   // Keys accepted earlier in this batch (the window learns them only once the output is acknowledged).
-  const inBatch = new CodeUnitDedupWindow(messages.length + 1);
+  const inBatch = new CodeUnitDedupWindow(messages.length + 1, { presize: true });
   for (const message of messages) {
-    const outcome = ingestMessage(
+    let outcome = ingestMessage(
       message.value,
       contentTypeOf(message),
       context.accounts,
@@ -220,9 +210,20 @@ export function ingestBatch(messages: readonly ConsumedMessage[], context: Inges
         duplicates++;
         continue;
       }
-      inBatch.add(accepted.units, from, to, hash);
-      normalized.push({ key: outcome.cdr.account_id, frame: outcome.value });
-      continue;
+      try {
+        context.output.add(outcome.cdr.account_id, outcome.cdr);
+        inBatch.add(accepted.units, from, to, hash);
+        continue;
+      } catch (error) {
+        // The schema's checks refused a value the decoder let through: still bad input, never a crash.
+        accepted.pop();
+        outcome = {
+          kind: 'rejected',
+          cdrId: outcome.cdr.cdr_id,
+          code: 'BAD_FIELD',
+          message: error instanceof Error ? error.message : String(error),
+        };
+      }
     }
     rejects.push({
       offset: message.offset,
@@ -242,5 +243,5 @@ export function ingestBatch(messages: readonly ConsumedMessage[], context: Inges
       }),
     );
   }
-  return { normalized, deadLetters, rejects, duplicates, accepted };
+  return { deadLetters, rejects, duplicates, accepted };
 }

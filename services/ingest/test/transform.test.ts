@@ -3,7 +3,8 @@ import { createNormaliser } from '@cdrate/numbering';
 import { parseIsoDate, type Account } from '@cdrate/rating-core';
 import {
   decodeDlqRecord,
-  decodeNormalizedCdr,
+  createNormalizedCdrBatchWriter,
+  decodeNormalizedCdrs,
   dlqPayloadBytes,
   encodeAccount,
   encodeRawCdr,
@@ -72,16 +73,34 @@ function json(value: unknown): ConsumedMessage {
   return message(JSON.stringify(value), 'application/json');
 }
 
-function run(messages: ConsumedMessage[], seen: SeenKeys = seenOf([])): IngestBatchResult {
-  return ingestBatch(messages, { accounts, normaliser, seen, nowMs: NOW, topic: 'cdr.raw', partition: 3 });
+/** A batch's result plus the records it gave its output, each with its key, as written and read back. */
+type Run = IngestBatchResult & { readonly normalized: { key: string; cdr: NormalizedCdr }[] };
+
+function run(messages: ConsumedMessage[], seen: SeenKeys = seenOf([])): Run {
+  const normalized: { key: string; cdr: NormalizedCdr }[] = [];
+  const writer = createNormalizedCdrBatchWriter();
+  const output = {
+    add(key: string, record: NormalizedCdr) {
+      writer.append(record);
+      const decoded = decodeNormalizedCdrs(writer.take());
+      if (!decoded.ok || !decoded.value.items[0]!.ok) throw new Error('a record written does not read back');
+      normalized.push({ key, cdr: { ...decoded.value.items[0]!.value } });
+    },
+  };
+  const result = ingestBatch(messages, {
+    accounts,
+    normaliser,
+    seen,
+    nowMs: NOW,
+    topic: 'cdr.raw',
+    partition: 3,
+    output,
+  });
+  return { ...result, normalized };
 }
 
-function normalized(result: IngestBatchResult): NormalizedCdr[] {
-  return result.normalized.map((m) => {
-    const decoded = decodeNormalizedCdr(m.frame);
-    if (!decoded.ok) throw new Error(decoded.message);
-    return { ...decoded.value };
-  });
+function normalized(result: Run): NormalizedCdr[] {
+  return result.normalized.map((r) => r.cdr);
 }
 
 function dlq(result: IngestBatchResult): DlqRecord[] {

@@ -8,7 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { toCoreAccount } from '@cdrate/account-directory';
 import { createNormaliser } from '../../../packages/numbering/dist/index.js';
-import { frameNormalizedCdrBatch } from '@cdrate/schemas';
+import { createKeyPartitioner } from '@cdrate/kafka';
+import { createNormalizedCdrBatchWriter, createRatedCallBatchWriter } from '@cdrate/schemas';
+import { PartitionedOutput } from '@cdrate/service-runtime';
 import { loadTariffDirectory } from '@cdrate/tariff-files';
 import { DuplicateWindow } from '../../ingest/dist/dedup.js';
 import { ingestBatch } from '../../ingest/dist/transform.js';
@@ -33,6 +35,8 @@ const lines = readFileSync(new URL('cdrs.jsonl', dir), 'utf8').split('\n').slice
 const contentType = Buffer.from('application/json');
 const normaliser = createNormaliser({});
 const seen = new DuplicateWindow(1_000_000);
+const partitionOf = createKeyPartitioner();
+const normalizedOutput = new PartitionedOutput(createNormalizedCdrBatchWriter, partitionOf, 6);
 const batches = [];
 let records = 0;
 for (let i = 0; i < lines.length; i += 1000) {
@@ -50,12 +54,17 @@ for (let i = 0; i < lines.length; i += 1000) {
     nowMs: 1764000000000,
     topic: 'cdr.raw',
     partition: 0,
+    output: normalizedOutput,
   });
   seen.addAll(result.accepted);
-  records += result.normalized.length;
-  const value = frameNormalizedCdrBatch(result.normalized.map((record) => record.frame));
-  batches.push([{ key: null, value, headers: {}, offset: String(i), timestamp: '0' }]);
+  records += result.accepted.count;
+  batches.push(
+    normalizedOutput
+      .takeMessages()
+      .map(({ value }, j) => ({ key: null, value, headers: {}, offset: String(i + j), timestamp: '0' })),
+  );
 }
+const ratedOutput = new PartitionedOutput(createRatedCallBatchWriter, partitionOf, 6);
 for (let round = 0; round < rounds; round++) {
   const hash = round === 0 ? createHash('sha1') : undefined;
   let rated = 0;
@@ -69,11 +78,13 @@ for (let round = 0; round < rounds; round++) {
       nowMs: 1764000000000,
       topic: 'cdr.normalized',
       partition: 0,
+      output: ratedOutput,
     });
-    rated += result.rated.length;
+    const ratedMessages = ratedOutput.takeMessages();
+    rated += [...result.callTypes.values()].reduce((sum, n) => sum + n, 0);
     deadLetters += result.deadLetters.length;
     if (hash !== undefined) {
-      for (const record of result.rated) hash.update(record.key).update(record.frame);
+      for (const message of ratedMessages) hash.update(String(message.partition)).update(message.value);
       for (const letter of result.deadLetters) hash.update(letter.value);
     }
   }

@@ -6,7 +6,7 @@
 import type { AccountDirectory } from '@cdrate/account-directory';
 import type { TopicSpec } from '@cdrate/kafka';
 import type { Tariff } from '@cdrate/rating-core';
-import { frameRatedCallBatch } from '@cdrate/schemas';
+import { createRatedCallBatchWriter } from '@cdrate/schemas';
 import { createRelayApp, relayTopics, type Logger, type ServiceApp } from '@cdrate/service-runtime';
 import type { Registry } from 'prom-client';
 import type { RatingConfig } from './config.js';
@@ -49,7 +49,7 @@ export function createRatingApp(options: RatingAppOptions): RatingApp {
     output: config.topicRated,
     logger: options.logger,
     metrics,
-    frameBatch: frameRatedCallBatch,
+    createBatchWriter: createRatedCallBatchWriter,
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs }),
     transform: (batch, context) => {
@@ -60,9 +60,9 @@ export function createRatingApp(options: RatingAppOptions): RatingApp {
         nowMs: context.nowMs,
         topic: batch.topic,
         partition: batch.partition,
+        output: context.output,
       });
       return {
-        records: result.rated,
         deadLetters: result.deadLetters,
         rejects: result.rejects,
         acknowledged: () => {

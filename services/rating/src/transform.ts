@@ -5,7 +5,7 @@
  * library per CDR (numbers arrive normalised, with their types).
  */
 import type { ConsumedMessage, OutgoingMessage } from '@cdrate/kafka';
-import type { AccountLookup, RelayRecord } from '@cdrate/service-runtime';
+import type { AccountLookup, RelayOutput } from '@cdrate/service-runtime';
 import {
   rate,
   reject,
@@ -20,7 +20,6 @@ import {
   deadLetterMessage,
   decodeNormalizedCdrs,
   rejectOfDecodeFailure,
-  encodeRatedCall,
   type NormalizedCdr,
   type NumberType,
   type RatedCall,
@@ -93,9 +92,9 @@ export function toWireRatedCall(call: CoreRatedCall, cdr: NormalizedCdr, ratedAt
   };
 }
 
-/** The outcome of one message. */
+/** The outcome of one message, before encoding. */
 export type RateOutcome =
-  | { readonly kind: 'rated'; readonly call: RatedCall; readonly value: Buffer }
+  | { readonly kind: 'rated'; readonly call: RatedCall }
   | {
       readonly kind: 'rejected';
       readonly cdrId: string | null;
@@ -105,7 +104,7 @@ export type RateOutcome =
 
 /**
  * One decoded normalised CDR: rebuild the core CDR, find the account (`UNKNOWN_ACCOUNT`), `rate()`
- * (`NO_RATE`, `BAD_NUMBER`), encode. Never throws.
+ * (`NO_RATE`, `BAD_NUMBER`), the wire rated call (encoded by the caller). Never throws.
  */
 export function rateNormalizedCdr(
   wire: NormalizedCdr,
@@ -119,18 +118,7 @@ export function rateNormalizedCdr(
   if (result.kind === 'rejected') {
     return { kind: 'rejected', cdrId: wire.cdr_id, code: result.code, message: result.message };
   }
-  const call = toWireRatedCall(result.call, wire, ratedAt);
-  try {
-    return { kind: 'rated', call, value: encodeRatedCall(call) };
-  } catch (error) {
-    // A value beyond the wire's column sizes (e.g. a cost of more than 7 integer digits): kept, not lost.
-    return {
-      kind: 'rejected',
-      cdrId: wire.cdr_id,
-      code: 'BAD_FIELD',
-      message: `the rated call does not fit the wire: ${error instanceof Error ? error.message : String(error)}`,
-    };
-  }
+  return { kind: 'rated', call: toWireRatedCall(result.call, wire, ratedAt) };
 }
 
 export interface RatingContext {
@@ -140,6 +128,8 @@ export interface RatingContext {
   readonly nowMs: number;
   readonly topic: string;
   readonly partition: number;
+  /** Takes the `RatedCall`s keyed by `account_id`, in input order. */
+  readonly output: RelayOutput<RatedCall>;
 }
 
 /** A reject of one message, for metrics and logs. */
@@ -150,9 +140,8 @@ export interface RatingReject {
   readonly message: string;
 }
 
+/** What one batch becomes besides the rated calls given to the context's `output`. */
 export interface RatingBatchResult {
-  /** Single Avro `RatedCall` frames keyed by `account_id`, in input order (the relay batches them). */
-  readonly rated: RelayRecord[];
   /** JSON `DlqRecord` messages (stage `rating`) keyed by `cdr_id` when known, in input order. */
   readonly deadLetters: OutgoingMessage[];
   readonly rejects: RatingReject[];
@@ -162,12 +151,11 @@ export interface RatingBatchResult {
 
 /**
  * Rates one consumed batch. Each message is a single `NormalizedCdr` frame or a batch frame of them
- * (`decodeNormalizedCdrs`); each record becomes a rated call or a DLQ record whose payload is that record
+ * (`decodeNormalizedCdrs`); each record becomes a rated call (given to `context.output`) or a DLQ record whose payload is that record
  * alone as a single frame (replayable to `cdr.normalized`). A message that cannot be read at all is one DLQ
  * record with its bytes as they are.
  */
 export function rateBatch(messages: readonly ConsumedMessage[], context: RatingContext): RatingBatchResult {
-  const rated: RelayRecord[] = [];
   const deadLetters: OutgoingMessage[] = [];
   const rejects: RatingReject[] = [];
   const callTypes = new Map<CallType, number>();
@@ -204,16 +192,27 @@ export function rateBatch(messages: readonly ConsumedMessage[], context: RatingC
     const { items } = decoded.value;
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
-      const outcome: RateOutcome = item.ok
+      let outcome: RateOutcome = item.ok
         ? rateNormalizedCdr(item.value, context.accounts, context.tariff, context.nowMs)
         : { kind: 'rejected', cdrId: null, ...rejectOfDecodeFailure(item) };
       if (outcome.kind === 'rated') {
-        rated.push({ key: outcome.call.account_id, frame: outcome.value });
-        callTypes.set(outcome.call.call_type, (callTypes.get(outcome.call.call_type) ?? 0) + 1);
-      } else {
-        refuse(message, decoded.value.frameOf(i), outcome);
+        const call = outcome.call;
+        try {
+          context.output.add(call.account_id, call);
+          callTypes.set(call.call_type, (callTypes.get(call.call_type) ?? 0) + 1);
+          continue;
+        } catch (error) {
+          // A value beyond the wire's column sizes (e.g. a cost of more than 7 integer digits): kept, not lost.
+          outcome = {
+            kind: 'rejected',
+            cdrId: call.cdr_id,
+            code: 'BAD_FIELD',
+            message: `the rated call does not fit the wire: ${error instanceof Error ? error.message : String(error)}`,
+          };
+        }
       }
+      refuse(message, decoded.value.frameOf(i), outcome);
     }
   }
-  return { rated, deadLetters, rejects, callTypes };
+  return { deadLetters, rejects, callTypes };
 }

@@ -11,12 +11,15 @@ import {
 } from '@cdrate/rating-core';
 import {
   decodeDlqRecord,
+  createRatedCallBatchWriter,
   decodeRatedCall,
+  decodeRatedCalls,
   dlqPayloadBytes,
   encodeNormalizedCdr,
   encodeRatedCall,
   frameNormalizedCdrBatch,
   type NormalizedCdr,
+  type RatedCall,
 } from '@cdrate/schemas';
 import {
   rateBatch,
@@ -24,6 +27,8 @@ import {
   toWireRatedCall,
   UNKNOWN_CALLER_COUNTRY,
   type RateOutcome,
+  type RatingBatchResult,
+  type RatingContext,
 } from '../src/transform.js';
 
 const NOW = Date.UTC(2026, 2, 1, 12, 0, 0, 456);
@@ -101,6 +106,25 @@ function message(value: Buffer | null): ConsumedMessage {
   return { key: null, value, headers: {}, offset: String(offset++), timestamp: String(NOW) };
 }
 
+/** {@link rateBatch} plus the rated calls it gave its output, each with its key, as written and read back. */
+function rateAll(
+  messages: ConsumedMessage[],
+  context: Omit<RatingContext, 'output'>,
+): RatingBatchResult & { readonly rated: { key: string; call: RatedCall }[] } {
+  const rated: { key: string; call: RatedCall }[] = [];
+  const writer = createRatedCallBatchWriter();
+  const output = {
+    add(key: string, record: RatedCall) {
+      writer.append(record);
+      const decoded = decodeRatedCalls(writer.take());
+      if (!decoded.ok || !decoded.value.items[0]!.ok)
+        throw new Error('a rated call written does not read back');
+      rated.push({ key, call: { ...decoded.value.items[0]!.value } });
+    },
+  };
+  return { ...rateBatch(messages, { ...context, output }), rated };
+}
+
 /** One message through {@link rateBatch}: its one rated call (decoded back from the frame) or its reject. */
 function rateMessage(
   value: Buffer | null,
@@ -108,7 +132,7 @@ function rateMessage(
   using: Tariff,
   nowMs: number,
 ): RateOutcome {
-  const result = rateBatch([message(value)], {
+  const result = rateAll([message(value)], {
     accounts: lookup,
     tariff: using,
     nowMs,
@@ -116,11 +140,7 @@ function rateMessage(
     partition: 0,
   });
   const [one] = result.rated;
-  if (one !== undefined) {
-    const decoded = decodeRatedCall(one.frame);
-    if (!decoded.ok) throw new Error(decoded.message);
-    return { kind: 'rated', call: decoded.value, value: one.frame };
-  }
+  if (one !== undefined) return { kind: 'rated', call: one.call };
   const [reject] = result.rejects;
   if (reject === undefined || result.rejects.length !== 1) throw new Error('expected one outcome');
   return { kind: 'rejected', cdrId: reject.cdrId, code: reject.code, message: reject.message };
@@ -221,9 +241,8 @@ describe('rating one message', () => {
     const outcome = rateMessage(encodeNormalizedCdr(wire), accounts, tariff, NOW);
     const expected = rate(core, account, tariff);
     if (outcome.kind !== 'rated' || expected.kind !== 'rated') throw new Error('not rated');
+    // Read back from the batch frame it was written into.
     expect(outcome.call).toEqual(toWireRatedCall(expected.call, wire, NOW));
-    const decoded = decodeRatedCall(outcome.value);
-    expect(decoded.ok && { ...decoded.value }).toEqual(outcome.call);
   });
 
   it('infers the direction from the account when the record has none (toll-free inbound)', () => {
@@ -289,7 +308,7 @@ describe('rateBatch', () => {
       message(unknown),
       message(encodeNormalizedCdr({ ...wire, cdr_id: 'c-3' })),
     ];
-    const result = rateBatch(messages, {
+    const result = rateAll(messages, {
       accounts,
       tariff,
       nowMs: NOW,
@@ -323,7 +342,7 @@ describe('rateBatch', () => {
         encodeNormalizedCdr({ ...wire, cdr_id: 'c-3' }),
       ]),
     );
-    const result = rateBatch([batch], {
+    const result = rateAll([batch], {
       accounts,
       tariff,
       nowMs: NOW,
@@ -331,11 +350,7 @@ describe('rateBatch', () => {
       partition: 4,
     });
     expect(result.rated.map((r) => r.key)).toEqual(['acct-us', 'acct-us']);
-    const ids = result.rated.map((r) => {
-      const decoded = decodeRatedCall(r.frame);
-      return decoded.ok ? decoded.value.cdr_id : decoded.code;
-    });
-    expect(ids).toEqual(['c-1', 'c-3']);
+    expect(result.rated.map((r) => r.call.cdr_id)).toEqual(['c-1', 'c-3']);
     expect(result.deadLetters).toHaveLength(1);
     const record = decodeDlqRecord(result.deadLetters[0]!.value);
     if (!record.ok) throw new Error(record.message);
@@ -350,7 +365,7 @@ describe('rateBatch', () => {
   it('dead-letters a batch frame that cannot be read as one record with the bytes as they are', () => {
     const whole = frameNormalizedCdrBatch([encodeNormalizedCdr(wire), encodeNormalizedCdr(wire)]);
     const cut = whole.subarray(0, whole.length - 10);
-    const result = rateBatch([message(cut)], { accounts, tariff, nowMs: NOW, topic: 't', partition: 0 });
+    const result = rateAll([message(cut)], { accounts, tariff, nowMs: NOW, topic: 't', partition: 0 });
     expect(result.rated).toEqual([]);
     expect(result.rejects.map((r) => [r.code, r.cdrId])).toEqual([['MALFORMED_RECORD', null]]);
     const record = decodeDlqRecord(result.deadLetters[0]!.value);

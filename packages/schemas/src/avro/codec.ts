@@ -66,6 +66,16 @@ let scratch = Buffer.allocUnsafe(64 * 1024);
 interface InternalCodec<T> extends AvroCodec<T> {
   /** Decodes the body in `buffer[start, end)` written with schema `version` (≥ 1), then checks it. */
   readonly decodeBody: (buffer: Buffer, start: number, end: number, version: number) => DecodeResult<T>;
+  /**
+   * Checks and writes the latest version's body of a value into the shared scratch buffer (read it with
+   * {@link scratchBytes}) from {@link FRAME_HEADER_BYTES} on; returns where it ends. Throws as `encode`.
+   */
+  readonly encodeBody: (value: T) => number;
+}
+
+/** The scratch buffer the last `encodeBody` wrote into (it is replaced when a value does not fit). */
+function scratchBytes(): Buffer {
+  return scratch;
 }
 
 /** The records of one message: a single frame gives one, a batch frame its items in order. */
@@ -90,12 +100,33 @@ export interface AvroBatchCodec<T> extends AvroCodec<T> {
    * (latest version); their bodies are copied, not re-encoded. Throws `TypeError` otherwise (a caller bug).
    */
   frameBatch(frames: readonly Uint8Array[]): Buffer;
+  /** A writer that encodes records straight into batch frames, with no single frame per record. */
+  createBatchWriter(): BatchFrameWriter<T>;
   /**
    * Decodes a single frame or a batch frame of this record, any version. A message whose frame or item
    * list cannot be read fails whole (`NOT_AVRO`, `WRONG_SCHEMA`, `TRUNCATED`, …); inside a readable batch
    * each record succeeds or fails on its own. Never throws.
    */
   decodeMany(bytes: Uint8Array): DecodeResult<DecodedRecords<T>>;
+}
+
+/**
+ * Encodes records one after the other into the item list of a batch frame, then hands the frame out. The
+ * frame {@link take} returns is byte for byte the one `frameBatch` makes of the same records' single frames.
+ * Reused across frames: its working memory is kept, every frame taken is a buffer of its own.
+ */
+export interface BatchFrameWriter<T> {
+  /** Records appended since the last {@link take}. */
+  readonly count: number;
+  /** Bytes of those records in the item list (bodies and their length prefixes). */
+  readonly bytes: number;
+  /**
+   * Encodes `value` as the next item. Throws `TypeError` when it does not match the schema (as `encode`),
+   * and then nothing is appended.
+   */
+  append(value: T): void;
+  /** The batch frame of the records appended since the last take (an empty list when none), then forgets them. */
+  take(): Buffer;
 }
 
 export interface AvroCodecOptions<T> {
@@ -163,11 +194,10 @@ function createCodec<T>(
     return resolver;
   }
 
-  function encode(value: T): Buffer {
+  /** Writes `value`'s body into `scratch` from {@link FRAME_HEADER_BYTES} on; returns where it ends. */
+  function encodeBody(value: T): number {
     const problem = check?.(value);
     if (problem !== undefined) throw new TypeError(`${name}: ${problem}`);
-    // Written into a shared scratch buffer, then copied into an exact one: `Buffer.allocUnsafe` of a small
-    // size comes from Node's pool, where avsc's `toBuffer` zero-fills a new allocation per value (~1 µs).
     let end = BODY_NOT_PLAIN;
     if (writeBody !== undefined) {
       end = writeBody(value, scratch, FRAME_HEADER_BYTES);
@@ -187,6 +217,13 @@ function createCodec<T>(
         throw new TypeError(`${name}: ${invalidPaths(latest, value)}`, { cause });
       }
     }
+    return end;
+  }
+
+  function encode(value: T): Buffer {
+    // Written into a shared scratch buffer, then copied into an exact one: `Buffer.allocUnsafe` of a small
+    // size comes from Node's pool, where avsc's `toBuffer` zero-fills a new allocation per value (~1 µs).
+    const end = encodeBody(value);
     const framed = Buffer.allocUnsafe(end);
     scratch.copy(framed, 0, 0, end);
     framed[0] = FRAME_MAGIC;
@@ -250,7 +287,7 @@ function createCodec<T>(
     return decoded(value);
   }
 
-  return { name, version: latestVersion, encode, decode, decodeBody };
+  return { name, version: latestVersion, encode, decode, decodeBody, encodeBody };
 }
 
 export interface AvroBatchCodecOptions<T> extends AvroCodecOptions<T> {
@@ -300,6 +337,46 @@ export function createAvroBatchCodec<T>(options: AvroBatchCodecOptions<T>): Avro
     }
     out[at] = 0;
     return out;
+  }
+
+  function createBatchWriter(): BatchFrameWriter<T> {
+    let items = Buffer.allocUnsafe(64 * 1024);
+    let bytes = 0;
+    let count = 0;
+    return {
+      get count() {
+        return count;
+      },
+      get bytes() {
+        return bytes;
+      },
+      append(value: T): void {
+        const end = single.encodeBody(value);
+        const length = end - FRAME_HEADER_BYTES;
+        const needed = bytes + MAX_VARINT_BYTES + length;
+        if (needed > items.length) {
+          const larger = Buffer.allocUnsafe(Math.max(2 * items.length, needed));
+          items.copy(larger, 0, 0, bytes);
+          items = larger;
+        }
+        bytes = writeVarint(items, bytes, length);
+        bytes += scratchBytes().copy(items, bytes, FRAME_HEADER_BYTES, end);
+        count++;
+      },
+      take(): Buffer {
+        const countBytes = count === 0 ? 0 : varintLength(count);
+        const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + countBytes + bytes + 1);
+        out[0] = FRAME_MAGIC;
+        out[1] = batchId;
+        out[2] = latestVersion;
+        const at = count === 0 ? FRAME_HEADER_BYTES : writeVarint(out, FRAME_HEADER_BYTES, count);
+        items.copy(out, at, 0, bytes);
+        out[at + bytes] = 0;
+        bytes = 0;
+        count = 0;
+        return out;
+      },
+    };
   }
 
   function decodeMany(bytes: Uint8Array): DecodeResult<DecodedRecords<T>> {
@@ -379,8 +456,11 @@ export function createAvroBatchCodec<T>(options: AvroBatchCodecOptions<T>): Avro
   }
 
   const { version, encode, decode } = single;
-  return { name, version, encode, decode, batchName, frameBatch, decodeMany };
+  return { name, version, encode, decode, batchName, frameBatch, createBatchWriter, decodeMany };
 }
+
+/** Most bytes {@link writeVarint} writes (a safe integer). */
+const MAX_VARINT_BYTES = 8;
 
 function varintLength(value: number): number {
   let n = value * 2;
