@@ -26,7 +26,7 @@ const settings = {
   consumerGroup: `bench_group_${suffix}`,
   clickhouseDatabase: `bench_${suffix}`,
   clickhouseMigrationsDir: defaultMigrationsDir(process.cwd()),
-  batchMaxRows: Number(process.env.BATCH_MAX_ROWS ?? 50_000),
+  batchMaxRows: Number(process.env.BATCH_MAX_ROWS ?? 100_000),
   batchMaxWaitMs: Number(process.env.BATCH_MAX_WAIT_MS ?? 1000),
 };
 const kafka = createKafka({ brokers: ['127.0.0.1:9092'], clientId: 'bench', logLevel: 'error' });

@@ -46,7 +46,7 @@ export function aggregationConfigSpec(defaults: { readonly cwd: string; readonly
       'BATCH_MAX_ROWS',
       'rows per ClickHouse insert; a buffer this full is flushed at once',
       { min: 1, max: 1_000_000 },
-      { default: 50_000 },
+      { default: 100_000 },
     ),
     batchMaxWaitMs: setting.integer(
       'BATCH_MAX_WAIT_MS',
