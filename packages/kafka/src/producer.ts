@@ -5,6 +5,7 @@ import { CompressionTypes } from './kafkajs.js';
 import { createDefaultPartitioner } from './kafkajs-patches.js';
 import type { Log } from './log.js';
 import { toKafkaJSMessages } from './messages.js';
+import { SendCoalescer, type TopicPart } from './send-coalescer.js';
 import type { OutgoingMessage, TopicMessages } from './messages.js';
 
 /**
@@ -19,17 +20,29 @@ export interface ProducerOptions {
   readonly compression?: Compression;
 }
 
+/**
+ * Most bytes of one topic-partition in a request that merges concurrent sends: half of Kafka's default
+ * `max.message.bytes` (1 MiB), which bounds the record batch kafkajs writes per partition. A single send
+ * larger than this still goes (alone), as before.
+ */
+const MAX_MERGED_PARTITION_BYTES = 512 * 1024;
+
 /** Where the broker stored the first message of one partition's part of a send. */
 export interface SentRecord {
   readonly topic: string;
   readonly partition: number;
-  /** Offset of the first message written to this partition by this send (int64 decimal string). */
+  /**
+   * Offset of the first message written to this partition by the request that carried this send (int64
+   * decimal string): concurrent sends share a request, so it can be another send's message.
+   */
   readonly baseOffset: string;
 }
 
 /**
  * An idempotent producer (`acks=all`, one request in flight per broker): the broker drops duplicates that
  * kafkajs's own retries would otherwise write. A send resolves once all replicas in sync have the messages.
+ * Sends made while a request is in flight are merged into the next request (`send-coalescer.ts`): one round
+ * trip for all of them instead of one each, in turn; a failure of that request fails each of them.
  */
 export interface KafkaProducer {
   /**
@@ -113,25 +126,36 @@ export async function connectProducer(
       });
   };
 
-  const run = async (
-    operation: string,
-    send: (p: Producer) => Promise<RecordMetadata[]>,
-  ): Promise<SentRecord[]> => {
-    if (closed) throw new InfraError('INTERNAL', `${operation}: the producer is disconnected`);
-    const attempt = (async () => {
+  // Sends made while a request is in flight go out together in the next one (see send-coalescer.ts).
+  const coalescer = new SendCoalescer<RecordMetadata[]>({
+    maxPartitionBytes: MAX_MERGED_PARTITION_BYTES,
+    send: async (parts) => {
       const p = await producer();
       try {
-        const metadata = await send(p);
-        return metadata.map((m) => ({
-          topic: m.topicName,
-          partition: m.partition,
-          baseOffset: m.baseOffset ?? m.offset ?? '-1',
-        }));
+        return await p.sendBatch({ topicMessages: parts, acks: -1, timeout: requestTimeoutMs, compression });
       } catch (error) {
         discard(p);
-        throw toInfraError(error, operation);
+        throw error;
       }
-    })();
+    },
+  });
+
+  const run = async (operation: string, parts: TopicPart[]): Promise<SentRecord[]> => {
+    if (closed) throw new InfraError('INTERNAL', `${operation}: the producer is disconnected`);
+    const topics = new Set(parts.map((part) => part.topic));
+    const attempt = coalescer.submit(parts).then(
+      (metadata) =>
+        metadata
+          .filter((m) => topics.has(m.topicName))
+          .map((m) => ({
+            topic: m.topicName,
+            partition: m.partition,
+            baseOffset: m.baseOffset ?? m.offset ?? '-1',
+          })),
+      (error: unknown) => {
+        throw toInfraError(error, operation);
+      },
+    );
     inFlight.add(attempt);
     try {
       return await attempt;
@@ -142,20 +166,15 @@ export async function connectProducer(
 
   return {
     async send(topic, messages) {
-      const converted = toKafkaJSMessages(topic, messages);
-      return run(`send to ${topic}`, (p) =>
-        p.send({ topic, messages: converted, acks: -1, timeout: requestTimeoutMs, compression }),
-      );
+      return run(`send to ${topic}`, [{ topic, messages: toKafkaJSMessages(topic, messages) }]);
     },
     async sendBatch(batches) {
-      const topicMessages = batches.map((b) => ({
+      const parts = batches.map((b) => ({
         topic: b.topic,
         messages: toKafkaJSMessages(b.topic, b.messages),
       }));
       const topics = [...new Set(batches.map((b) => b.topic))].join(', ');
-      return run(`send batch to ${topics}`, (p) =>
-        p.sendBatch({ topicMessages, acks: -1, timeout: requestTimeoutMs, compression }),
-      );
+      return run(`send batch to ${topics}`, parts);
     },
     flush,
     async disconnect() {
