@@ -17,6 +17,7 @@ export {
   consumerGroupSetting,
   kafkaSettings,
   runtimeSettings,
+  relayConsumersSetting,
   topicSettings,
 } from './settings.js';
 export {

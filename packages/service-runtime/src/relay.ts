@@ -7,6 +7,10 @@
  * encodes it straight into the batch frame (`docs/schemas.md`) of the partition its key (the account id)
  * maps to — the partition a keyed message would go to, so an account's records stay in one partition, in
  * order. No record is framed on its own first.
+ *
+ * An instance runs `RELAY_CONSUMERS` consumers in its group (they share its partitions, its caches and its
+ * producer): kafkajs fetches again only once every batch of a consumer's last fetch was handled, so while
+ * one waits for its produce and commit round trips and its next fetch, the other's batches are transformed.
  */
 import {
   accountDirectoryGroupId,
@@ -101,6 +105,8 @@ export interface RelayContext<T> {
 /** Settings a relay reads (the shared service settings of docs/pipeline.md). */
 export interface RelaySettings {
   readonly kafkaBrokers: readonly string[];
+  /** Consumers this instance runs in its group (`RELAY_CONSUMERS`, {@link relayConsumersSetting}). */
+  readonly consumers: number;
   readonly instanceId: string;
   readonly consumerGroup: string;
   readonly topicPartitions: number;
@@ -219,7 +225,7 @@ export function createRelayApp<T>(options: RelayAppOptions<T>): RelayApp {
 
   let admin: KafkaAdmin | undefined;
   let producer: KafkaProducer | undefined;
-  let consumer: ConsumerHandle | undefined;
+  let consumers: ConsumerHandle[] = [];
   let directory: AccountDirectory | undefined;
   // Shared by every batch: a transform runs synchronously and its messages are taken right after it.
   const records = new PartitionedOutput(options.createBatchWriter, partitionOf, 0);
@@ -321,23 +327,26 @@ export function createRelayApp<T>(options: RelayAppOptions<T>): RelayApp {
       await directory.waitUntilLoaded(settings.accountsLoadTimeoutMs);
       logger.info({ accounts: directory.size }, 'accounts loaded');
       producer = await kafka.connectProducer();
-      consumer = await kafka.runConsumer({
-        groupId: settings.consumerGroup,
-        topics: [input],
-        fromBeginning: true,
-        handleBatch,
-        maxBatchSize: RELAY_MAX_BATCH_MESSAGES,
-        partitionsConsumedConcurrently: relayPartitionsConcurrently(settings),
-        ...(options.sessionTimeoutMs === undefined
-          ? {}
-          : { sessionTimeoutMs: options.sessionTimeoutMs, rebalanceTimeoutMs: options.sessionTimeoutMs }),
-        onError: (error, context) =>
-          logger.warn(
-            { err: error, topic: context.topic, partition: context.partition, ...context },
-            'batch failed',
-          ),
-      });
-      consumer.done.catch(fail('consumer'));
+      for (let i = 0; i < settings.consumers; i++) {
+        const consumer = await kafka.runConsumer({
+          groupId: settings.consumerGroup,
+          topics: [input],
+          fromBeginning: true,
+          handleBatch,
+          maxBatchSize: RELAY_MAX_BATCH_MESSAGES,
+          partitionsConsumedConcurrently: relayPartitionsConcurrently(settings),
+          ...(options.sessionTimeoutMs === undefined
+            ? {}
+            : { sessionTimeoutMs: options.sessionTimeoutMs, rebalanceTimeoutMs: options.sessionTimeoutMs }),
+          onError: (error, context) =>
+            logger.warn(
+              { err: error, topic: context.topic, partition: context.partition, ...context },
+              'batch failed',
+            ),
+        });
+        consumers.push(consumer);
+        consumer.done.catch(fail('consumer'));
+      }
       sampleTimer = setInterval(() => void sample(), RELAY_SAMPLE_MS);
       sampleTimer.unref();
     },
@@ -354,7 +363,7 @@ export function createRelayApp<T>(options: RelayAppOptions<T>): RelayApp {
           }
         };
         // Stop fetching and finish the batch in flight (its output is sent and committed), then close the rest.
-        await attempt(consumer && (() => consumer!.stop()));
+        await Promise.all(consumers.map((consumer) => attempt(() => consumer.stop())));
         await attempt(producer && (() => producer!.disconnect()));
         await attempt(directory && (() => directory!.stop()));
         await attempt(admin && (() => admin!.disconnect()));
@@ -369,7 +378,11 @@ export function createRelayApp<T>(options: RelayAppOptions<T>): RelayApp {
       return stopping;
     },
 
-    isReady: () => stopping === undefined && directory?.isLoaded() === true && consumer?.isRunning() === true,
+    isReady: () =>
+      stopping === undefined &&
+      directory?.isLoaded() === true &&
+      consumers.length > 0 &&
+      consumers.every((consumer) => consumer.isRunning()),
 
     done,
   };

@@ -26,6 +26,21 @@ export function runtimeSettings(defaults: { readonly httpPort: number; readonly 
   };
 }
 
+/**
+ * `RELAY_CONSUMERS`, of the services that relay one topic to another (ingest, rating). kafkajs fetches again
+ * only when every batch of its last fetch has been handled, and a relay's handling ends with a produce
+ * request and a commit: while one consumer waits for those round trips, another one's batches are
+ * transformed. Measured in docs/performance.md ("Pipeline throughput").
+ */
+export function relayConsumersSetting() {
+  return setting.integer(
+    'RELAY_CONSUMERS',
+    'consumers this instance runs in its consumer group (the partitions are shared among them)',
+    { min: 1, max: 64 },
+    { default: 2 },
+  );
+}
+
 /** `KAFKA_BROKERS`, `TOPIC_PARTITIONS`. */
 export function kafkaSettings() {
   return {

@@ -3,7 +3,13 @@
  * `main.ts` with `loadConfig`; nothing else reads the environment.
  */
 import { setting, type ConfigOf } from '@cdrate/config';
-import { consumerGroupSetting, kafkaSettings, runtimeSettings, topicSettings } from '@cdrate/service-runtime';
+import {
+  consumerGroupSetting,
+  kafkaSettings,
+  relayConsumersSetting,
+  runtimeSettings,
+  topicSettings,
+} from '@cdrate/service-runtime';
 import { DEFAULT_CACHE_SIZE } from '@cdrate/numbering';
 
 /** Default of `DEDUP_WINDOW`: `cdr_id`s remembered for duplicate detection. */
@@ -13,6 +19,7 @@ export const DEFAULT_DEDUP_WINDOW = 1_000_000;
 export const ingestConfigSpec = {
   ...kafkaSettings(),
   ...topicSettings(),
+  consumers: relayConsumersSetting(),
   consumerGroup: consumerGroupSetting('cdrate-ingest', 'cdr.raw'),
   ...runtimeSettings({ httpPort: 9471 }),
   dedupWindow: setting.integer(

@@ -10,6 +10,7 @@ describe('ingest configuration', () => {
       topicDlq: 'cdr.dlq',
       topicAccounts: 'accounts',
       topicPartitions: 6,
+      consumers: 2,
       consumerGroup: 'cdrate-ingest',
       httpPort: 9471,
       logLevel: 'info',

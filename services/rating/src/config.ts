@@ -3,12 +3,19 @@
  * `main.ts` with `loadConfig`; nothing else reads the environment.
  */
 import { setting, type ConfigOf } from '@cdrate/config';
-import { consumerGroupSetting, kafkaSettings, runtimeSettings, topicSettings } from '@cdrate/service-runtime';
+import {
+  consumerGroupSetting,
+  kafkaSettings,
+  relayConsumersSetting,
+  runtimeSettings,
+  topicSettings,
+} from '@cdrate/service-runtime';
 
 /** Every setting of the rating service, keyed by the name the code uses. */
 export const ratingConfigSpec = {
   ...kafkaSettings(),
   ...topicSettings(),
+  consumers: relayConsumersSetting(),
   consumerGroup: consumerGroupSetting('cdrate-rating', 'cdr.normalized'),
   ...runtimeSettings({ httpPort: 9482 }),
   rateTablesDir: setting.string(

@@ -15,6 +15,7 @@ describe('rating configuration', () => {
       topicDlq: 'cdr.dlq',
       topicAccounts: 'accounts',
       topicPartitions: 6,
+      consumers: 2,
       consumerGroup: 'cdrate-rating',
       httpPort: 9482,
       logLevel: 'info',
