@@ -225,7 +225,7 @@ export function createRelayApp<T>(options: RelayAppOptions<T>): RelayApp {
 
   let admin: KafkaAdmin | undefined;
   let producer: KafkaProducer | undefined;
-  let consumers: ConsumerHandle[] = [];
+  const consumers: ConsumerHandle[] = [];
   let directory: AccountDirectory | undefined;
   // Shared by every batch: a transform runs synchronously and its messages are taken right after it.
   const records = new PartitionedOutput(options.createBatchWriter, partitionOf, 0);
