@@ -327,26 +327,36 @@ export function createRelayApp<T>(options: RelayAppOptions<T>): RelayApp {
       await directory.waitUntilLoaded(settings.accountsLoadTimeoutMs);
       logger.info({ accounts: directory.size }, 'accounts loaded');
       producer = await kafka.connectProducer();
-      for (let i = 0; i < settings.consumers; i++) {
-        const consumer = await kafka.runConsumer({
-          groupId: settings.consumerGroup,
-          topics: [input],
-          fromBeginning: true,
-          handleBatch,
-          maxBatchSize: RELAY_MAX_BATCH_MESSAGES,
-          partitionsConsumedConcurrently: relayPartitionsConcurrently(settings),
-          ...(options.sessionTimeoutMs === undefined
-            ? {}
-            : { sessionTimeoutMs: options.sessionTimeoutMs, rebalanceTimeoutMs: options.sessionTimeoutMs }),
-          onError: (error, context) =>
-            logger.warn(
-              { err: error, topic: context.topic, partition: context.partition, ...context },
-              'batch failed',
-            ),
-        });
-        consumers.push(consumer);
-        consumer.done.catch(fail('consumer'));
+      // Started together, so that they join the group in one round: one after the other, the second one's
+      // join waits for the first to notice the rebalance at its next heartbeat (~3 s).
+      const started = await Promise.allSettled(
+        Array.from({ length: settings.consumers }, () =>
+          kafka.runConsumer({
+            groupId: settings.consumerGroup,
+            topics: [input],
+            fromBeginning: true,
+            handleBatch,
+            maxBatchSize: RELAY_MAX_BATCH_MESSAGES,
+            partitionsConsumedConcurrently: relayPartitionsConcurrently(settings),
+            ...(options.sessionTimeoutMs === undefined
+              ? {}
+              : { sessionTimeoutMs: options.sessionTimeoutMs, rebalanceTimeoutMs: options.sessionTimeoutMs }),
+            onError: (error, context) =>
+              logger.warn(
+                { err: error, topic: context.topic, partition: context.partition, ...context },
+                'batch failed',
+              ),
+          }),
+        ),
+      );
+      for (const outcome of started) {
+        if (outcome.status !== 'fulfilled') continue;
+        consumers.push(outcome.value);
+        outcome.value.done.catch(fail('consumer'));
       }
+      // The ones that started are stopped by stop(), as after any failed start.
+      const failed = started.find((outcome) => outcome.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
       sampleTimer = setInterval(() => void sample(), RELAY_SAMPLE_MS);
       sampleTimer.unref();
     },
