@@ -67,15 +67,11 @@ interface InternalCodec<T> extends AvroCodec<T> {
   /** Decodes the body in `buffer[start, end)` written with schema `version` (≥ 1), then checks it. */
   readonly decodeBody: (buffer: Buffer, start: number, end: number, version: number) => DecodeResult<T>;
   /**
-   * Checks and writes the latest version's body of a value into the shared scratch buffer (read it with
-   * {@link scratchBytes}) from {@link FRAME_HEADER_BYTES} on; returns where it ends. Throws as `encode`.
+   * Checks and writes the latest version's body of a value into the module's `scratch` buffer (which it
+   * replaces when the value does not fit) from {@link FRAME_HEADER_BYTES} on; returns where it ends. Throws
+   * as `encode`.
    */
   readonly encodeBody: (value: T) => number;
-}
-
-/** The scratch buffer the last `encodeBody` wrote into (it is replaced when a value does not fit). */
-function scratchBytes(): Buffer {
-  return scratch;
 }
 
 /** The records of one message: a single frame gives one, a batch frame its items in order. */
@@ -322,20 +318,34 @@ export function createAvroBatchCodec<T>(options: AvroBatchCodecOptions<T>): Avro
       }
       bodyBytes += varintLength(item.length - FRAME_HEADER_BYTES) + item.length - FRAME_HEADER_BYTES;
     }
-    // One array block (count, then each item as length + bytes) and the 0 count that ends the array; an
-    // empty array is the 0 alone.
-    const countBytes = frames.length === 0 ? 0 : varintLength(frames.length);
-    const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + countBytes + bodyBytes + 1);
+    return batchFrame(frames.length, bodyBytes, (out, start) => {
+      let at = start;
+      for (const item of frames) {
+        at = writeVarint(out, at, item.length - FRAME_HEADER_BYTES);
+        out.set(item.subarray(FRAME_HEADER_BYTES), at);
+        at += item.length - FRAME_HEADER_BYTES;
+      }
+    });
+  }
+
+  /**
+   * A batch frame of `count` items whose list (each item as its length and its body) takes `itemBytes` and
+   * is written by `writeItems` from the offset it is given: one Avro array block (the count, then the items)
+   * and the 0 count that ends the array; an empty array is the 0 alone.
+   */
+  function batchFrame(
+    count: number,
+    itemBytes: number,
+    writeItems: (out: Buffer, at: number) => void,
+  ): Buffer {
+    const countBytes = count === 0 ? 0 : varintLength(count);
+    const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + countBytes + itemBytes + 1);
     out[0] = FRAME_MAGIC;
     out[1] = batchId;
     out[2] = latestVersion;
-    let at = frames.length === 0 ? FRAME_HEADER_BYTES : writeVarint(out, FRAME_HEADER_BYTES, frames.length);
-    for (const item of frames) {
-      at = writeVarint(out, at, item.length - FRAME_HEADER_BYTES);
-      out.set(item.subarray(FRAME_HEADER_BYTES), at);
-      at += item.length - FRAME_HEADER_BYTES;
-    }
-    out[at] = 0;
+    const at = count === 0 ? FRAME_HEADER_BYTES : writeVarint(out, FRAME_HEADER_BYTES, count);
+    writeItems(out, at);
+    out[at + itemBytes] = 0;
     return out;
   }
 
@@ -360,18 +370,11 @@ export function createAvroBatchCodec<T>(options: AvroBatchCodecOptions<T>): Avro
           items = larger;
         }
         bytes = writeVarint(items, bytes, length);
-        bytes += scratchBytes().copy(items, bytes, FRAME_HEADER_BYTES, end);
+        bytes += scratch.copy(items, bytes, FRAME_HEADER_BYTES, end);
         count++;
       },
       take(): Buffer {
-        const countBytes = count === 0 ? 0 : varintLength(count);
-        const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + countBytes + bytes + 1);
-        out[0] = FRAME_MAGIC;
-        out[1] = batchId;
-        out[2] = latestVersion;
-        const at = count === 0 ? FRAME_HEADER_BYTES : writeVarint(out, FRAME_HEADER_BYTES, count);
-        items.copy(out, at, 0, bytes);
-        out[at + bytes] = 0;
+        const out = batchFrame(count, bytes, (frame, at) => items.copy(frame, at, 0, bytes));
         bytes = 0;
         count = 0;
         return out;
