@@ -17,7 +17,7 @@ export {
   consumerGroupSetting,
   kafkaSettings,
   runtimeSettings,
-  relayConsumersSetting,
+  relaySettings,
   topicSettings,
 } from './settings.js';
 export {

@@ -105,7 +105,7 @@ export interface RelayContext<T> {
 /** Settings a relay reads (the shared service settings of docs/pipeline.md). */
 export interface RelaySettings {
   readonly kafkaBrokers: readonly string[];
-  /** Consumers this instance runs in its group (`RELAY_CONSUMERS`, {@link relayConsumersSetting}). */
+  /** Consumers this instance runs in its group (`RELAY_CONSUMERS`, {@link relaySettings}). */
   readonly consumers: number;
   readonly instanceId: string;
   readonly consumerGroup: string;

@@ -27,18 +27,26 @@ export function runtimeSettings(defaults: { readonly httpPort: number; readonly 
 }
 
 /**
- * `RELAY_CONSUMERS`, of the services that relay one topic to another (ingest, rating). kafkajs fetches again
- * only when every batch of its last fetch has been handled, and a relay's handling ends with a produce
- * request and a commit: while one consumer waits for those round trips, another one's batches are
- * transformed. Measured in docs/performance.md ("Pipeline throughput").
+ * `RELAY_CONSUMERS`, `ACCOUNTS_LOAD_TIMEOUT_MS`: the settings of a relay (ingest, rating) beyond the shared
+ * groups. Consumers: kafkajs fetches again only when every batch of its last fetch has been handled, and a
+ * relay's handling ends with a produce request and a commit: while one consumer waits for those round
+ * trips, another one's batches are transformed. Measured in docs/performance.md ("Pipeline throughput").
  */
-export function relayConsumersSetting() {
-  return setting.integer(
-    'RELAY_CONSUMERS',
-    'consumers this instance runs in its consumer group (the partitions are shared among them)',
-    { min: 1, max: 64 },
-    { default: 2 },
-  );
+export function relaySettings() {
+  return {
+    consumers: setting.integer(
+      'RELAY_CONSUMERS',
+      'consumers this instance runs in its consumer group (the partitions are shared among them)',
+      { min: 1, max: 64 },
+      { default: 2 },
+    ),
+    accountsLoadTimeoutMs: setting.integer(
+      'ACCOUNTS_LOAD_TIMEOUT_MS',
+      'how long start waits for the accounts topic to be read before failing',
+      { min: 1, max: 3_600_000 },
+      { default: 60_000 },
+    ),
+  };
 }
 
 /** `KAFKA_BROKERS`, `TOPIC_PARTITIONS`. */

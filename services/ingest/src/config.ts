@@ -6,7 +6,7 @@ import { setting, type ConfigOf } from '@cdrate/config';
 import {
   consumerGroupSetting,
   kafkaSettings,
-  relayConsumersSetting,
+  relaySettings,
   runtimeSettings,
   topicSettings,
 } from '@cdrate/service-runtime';
@@ -19,7 +19,7 @@ export const DEFAULT_DEDUP_WINDOW = 1_000_000;
 export const ingestConfigSpec = {
   ...kafkaSettings(),
   ...topicSettings(),
-  consumers: relayConsumersSetting(),
+  ...relaySettings(),
   consumerGroup: consumerGroupSetting('cdrate-ingest', 'cdr.raw'),
   ...runtimeSettings({ httpPort: 9471 }),
   dedupWindow: setting.integer(
@@ -33,12 +33,6 @@ export const ingestConfigSpec = {
     'entries per generation of the number normaliser cache',
     { min: 16, max: 50_000_000 },
     { default: DEFAULT_CACHE_SIZE },
-  ),
-  accountsLoadTimeoutMs: setting.integer(
-    'ACCOUNTS_LOAD_TIMEOUT_MS',
-    'how long start waits for the accounts topic to be read before failing',
-    { min: 1, max: 3_600_000 },
-    { default: 60_000 },
   ),
 };
 

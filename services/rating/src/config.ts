@@ -6,7 +6,7 @@ import { setting, type ConfigOf } from '@cdrate/config';
 import {
   consumerGroupSetting,
   kafkaSettings,
-  relayConsumersSetting,
+  relaySettings,
   runtimeSettings,
   topicSettings,
 } from '@cdrate/service-runtime';
@@ -15,19 +15,13 @@ import {
 export const ratingConfigSpec = {
   ...kafkaSettings(),
   ...topicSettings(),
-  consumers: relayConsumersSetting(),
+  ...relaySettings(),
   consumerGroup: consumerGroupSetting('cdrate-rating', 'cdr.normalized'),
   ...runtimeSettings({ httpPort: 9482 }),
   rateTablesDir: setting.string(
     'RATE_TABLES_DIR',
     'tariff folder (five CSV files), relative to the working directory (the repository root)',
     { default: 'rate-tables/default' },
-  ),
-  accountsLoadTimeoutMs: setting.integer(
-    'ACCOUNTS_LOAD_TIMEOUT_MS',
-    'how long start waits for the accounts topic to be read before failing',
-    { min: 1, max: 3_600_000 },
-    { default: 60_000 },
   ),
 };
 
