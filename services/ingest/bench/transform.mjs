@@ -7,40 +7,18 @@
 // or by `pnpm cdr generate --out-dir .local/bench/pipeline/data-1000000 --count 1000000 --bad-rate 0.001
 // --duplicate-rate 0.001 --seed 7`. Each round starts with a new duplicate window and normaliser cache.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { toCoreAccount } from '@cdrate/account-directory';
 import { createKeyPartitioner } from '@cdrate/kafka';
 import { createNormaliser } from '@cdrate/numbering';
 import { createNormalizedCdrBatchWriter } from '@cdrate/schemas';
 import { PartitionedOutput } from '@cdrate/service-runtime';
 import { DuplicateWindow } from '../dist/dedup.js';
+import { loadBenchData } from './data.mjs';
 import { ingestBatch } from '../dist/transform.js';
 
 const count = Number(process.argv[2] ?? 1_000_000);
 const rounds = Number(process.argv[3] ?? 1);
-const dir = new URL('../../../.local/bench/pipeline/data-1000000/', import.meta.url);
-if (!existsSync(new URL('cdrs.jsonl', dir))) {
-  console.error(`no ${new URL('cdrs.jsonl', dir).pathname}: see the usage at the top of this file`);
-  process.exit(2);
-}
-const accounts = new Map();
-for (const line of readFileSync(new URL('accounts.jsonl', dir), 'utf8').split('\n')) {
-  if (!line) continue;
-  const result = toCoreAccount(JSON.parse(line));
-  if (result.ok) accounts.set(result.account.accountId, result.account);
-}
-const contentType = Buffer.from('application/json');
-const messages = readFileSync(new URL('cdrs.jsonl', dir), 'utf8')
-  .split('\n')
-  .slice(0, count)
-  .map((line, i) => ({
-    key: null,
-    value: Buffer.from(line),
-    headers: { 'content-type': contentType },
-    offset: String(i),
-    timestamp: '0',
-  }));
+const { accounts, messages } = loadBenchData(count);
 for (let round = 0; round < rounds; round++) {
   const normaliser = createNormaliser({});
   const seen = new DuplicateWindow(1_000_000);

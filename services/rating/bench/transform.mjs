@@ -4,50 +4,30 @@
 // Usage, after `tsc -b services/rating services/ingest`: node services/rating/bench/transform.mjs [count] [rounds]
 // Data: as services/ingest/bench/transform.mjs.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { toCoreAccount } from '@cdrate/account-directory';
 import { createNormaliser } from '../../../packages/numbering/dist/index.js';
 import { createKeyPartitioner } from '@cdrate/kafka';
 import { createNormalizedCdrBatchWriter, createRatedCallBatchWriter } from '@cdrate/schemas';
 import { PartitionedOutput } from '@cdrate/service-runtime';
 import { loadTariffDirectory } from '@cdrate/tariff-files';
 import { DuplicateWindow } from '../../ingest/dist/dedup.js';
+import { loadBenchData } from '../../ingest/bench/data.mjs';
 import { ingestBatch } from '../../ingest/dist/transform.js';
 import { rateBatch } from '../dist/transform.js';
 
 const count = Number(process.argv[2] ?? 1_000_000);
 const rounds = Number(process.argv[3] ?? 3);
-const dir = new URL('../../../.local/bench/pipeline/data-1000000/', import.meta.url);
-if (!existsSync(new URL('cdrs.jsonl', dir))) {
-  console.error(`no ${new URL('cdrs.jsonl', dir).pathname}: see services/ingest/bench/transform.mjs`);
-  process.exit(2);
-}
-const accounts = new Map();
-for (const line of readFileSync(new URL('accounts.jsonl', dir), 'utf8').split('\n')) {
-  if (!line) continue;
-  const result = toCoreAccount(JSON.parse(line));
-  if (result.ok) accounts.set(result.account.accountId, result.account);
-}
+const { accounts, messages: raw } = loadBenchData(count);
 const loaded = await loadTariffDirectory(new URL('../../../rate-tables/default', import.meta.url).pathname);
 const tariff = loaded.tariff ?? loaded;
-const lines = readFileSync(new URL('cdrs.jsonl', dir), 'utf8').split('\n').slice(0, count);
-const contentType = Buffer.from('application/json');
 const normaliser = createNormaliser({});
 const seen = new DuplicateWindow(1_000_000);
 const partitionOf = createKeyPartitioner();
 const normalizedOutput = new PartitionedOutput(createNormalizedCdrBatchWriter, partitionOf, 6);
 const batches = [];
 let records = 0;
-for (let i = 0; i < lines.length; i += 1000) {
-  const messages = lines.slice(i, i + 1000).map((line, j) => ({
-    key: null,
-    value: Buffer.from(line),
-    headers: { 'content-type': contentType },
-    offset: String(i + j),
-    timestamp: '0',
-  }));
-  const result = ingestBatch(messages, {
+for (let i = 0; i < raw.length; i += 1000) {
+  const result = ingestBatch(raw.slice(i, i + 1000), {
     accounts,
     normaliser,
     seen,
