@@ -44,28 +44,24 @@ function count(name, fallback) {
   return value;
 }
 
+/** `n` instances of `service`: named `service` alone, else `service-1` … `service-n`; ports by number. */
+function replicas(service, n, portOf) {
+  return Array.from({ length: n }, (_, k) => ({
+    name: n === 1 ? service : `${service}-${k + 1}`,
+    service,
+    port: portOf(k + 1),
+  }));
+}
+
 /** Every instance this script manages: name, service folder, health port. */
 function instances() {
   const ingestInstances = count('INGEST_INSTANCES', 1);
-  const ratingInstances = count('RATING_INSTANCES', 1);
   const basePort = Number(process.env.PIPELINE_BASE_PORT || 9471);
-  const list = [];
-  for (let i = 1; i <= ingestInstances; i += 1) {
-    list.push({
-      name: ingestInstances === 1 ? 'ingest' : `ingest-${i}`,
-      service: 'ingest',
-      port: ingestInstances === 1 ? basePort : basePort + i * 10,
-    });
-  }
-  for (let i = 1; i <= ratingInstances; i += 1) {
-    list.push({
-      name: ratingInstances === 1 ? 'rating' : `rating-${i}`,
-      service: 'rating',
-      port: basePort + i * 10 + 1,
-    });
-  }
-  list.push({ name: 'aggregation', service: 'aggregation', port: basePort + 2 });
-  return list;
+  return [
+    ...replicas('ingest', ingestInstances, (i) => (ingestInstances === 1 ? basePort : basePort + i * 10)),
+    ...replicas('rating', count('RATING_INSTANCES', 1), (i) => basePort + i * 10 + 1),
+    { name: 'aggregation', service: 'aggregation', port: basePort + 2 },
+  ];
 }
 
 const processes = createProcessTable({ runDir, commandMarker: () => 'services/', log });
