@@ -10,7 +10,7 @@ import { StringTable } from '@cdrate/rating-core';
 import { libphonenumber } from './libphonenumber.js';
 import type { SharedNumberTable } from './shared-table.js';
 
-const { parsePhoneNumberFromString } = libphonenumber;
+const { getCountryCallingCode, isSupportedCountry, parsePhoneNumberFromString } = libphonenumber;
 
 /** Longest digit string without `+` that is read as an extension rather than a phone number. */
 export const MAX_EXTENSION_DIGITS = 6;
@@ -86,6 +86,25 @@ function tryPossible(text: string, country: CountryCode | undefined): PartyNumbe
   return e164Party(parsed.number, parsed.country, undefined);
 }
 
+/**
+ * A number that is possible but not valid, read from `text` (an international form: `+…`, an
+ * international prefix, bare E.164 digits) in a calling code several countries share (+1, +44, +7, …):
+ * libphonenumber cannot tell their country, so it has none. It is `country`'s (the account's) when that
+ * country has the calling code and its national form reads, in that country, as the same number: the
+ * answer the account's national form of it gets (`+44 7700 900007` from a GB account is GB, as
+ * `07700 900007` is). From an account elsewhere it stays unreadable. `undefined` otherwise.
+ */
+function tryPossibleInAccountCountry(text: string, country: CountryCode): PartyNumber | undefined {
+  const parsed = parsePhoneNumberFromString(text, country);
+  if (parsed === undefined || parsed.country !== undefined || !parsed.isPossible()) return undefined;
+  if (!isSupportedCountry(country) || parsed.countryCallingCode !== getCountryCallingCode(country))
+    return undefined;
+  const national = parsePhoneNumberFromString(parsed.nationalNumber, country);
+  if (national === undefined || national.number !== parsed.number || national.country !== country)
+    return undefined;
+  return national.isPossible() ? e164Party(parsed.number, country, undefined) : undefined;
+}
+
 /** Countries whose trunk prefix is 0 and whose international prefix is 00 (used by {@link candidateE164}). */
 const TRUNK_ZERO: Readonly<Record<string, string>> = { GB: '44' };
 const NANP: ReadonlySet<string> = new Set(['US', 'CA', 'PR', 'VI', 'GU', 'AS', 'MP']);
@@ -152,6 +171,12 @@ function normaliseDigits(raw: string, digits: string, plus: boolean, defaultCoun
     found ??= tryParse(digits, country);
     if (found === undefined && !digits.startsWith('0')) found = tryParse('+' + digits, undefined);
     found ??= tryPossible(digits, country);
+  }
+  if (found === undefined && country !== undefined) {
+    found = plus
+      ? tryPossibleInAccountCountry('+' + digits, country)
+      : (tryPossibleInAccountCountry(digits, country) ??
+        (digits.startsWith('0') ? undefined : tryPossibleInAccountCountry('+' + digits, country)));
   }
   return found ?? Object.freeze({ kind: 'unparsed', raw });
 }

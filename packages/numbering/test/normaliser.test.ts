@@ -39,6 +39,38 @@ describe('normaliseNumber', () => {
     expect(normaliseNumber('1234567', 'US').kind).toBe('unparsed');
   });
 
+  // 07700 900000–900999 is Ofcom's range for drama: possible in the UK, valid nowhere. +44 is shared by
+  // GB, GG, IM and JE, so libphonenumber gives the international form no country; the account's country
+  // decides, as it does for the national form.
+  it.each([
+    ['07700 900007', 'GB'],
+    ['+44 7700 900007', 'GB'],
+    ['0044 7700 900007', 'GB'],
+    ['447700900007', 'GB'],
+  ])('reads the possible, not valid %s for a %s account as GB, type unknown', (raw, country) => {
+    expect(normaliseNumber(raw, country)).toEqual({
+      kind: 'e164',
+      e164: '+447700900007',
+      country: 'GB',
+      type: 'unknown',
+    });
+  });
+
+  it('gives a possible number of a shared calling code the country of an account that has that code', () => {
+    // 555-01xx is reserved for fiction in NANP: possible, not valid.
+    expect(normaliseNumber('+1 555 010 0123', 'CA')).toMatchObject({ e164: '+15550100123', country: 'CA' });
+    expect(normaliseNumber('555 010 0123', 'CA')).toMatchObject({ e164: '+15550100123', country: 'CA' });
+    expect(normaliseNumber('+1 555 010 0123', 'US')).toMatchObject({ e164: '+15550100123', country: 'US' });
+    // From an account of another calling code the country cannot be told: unreadable.
+    for (const [raw, country] of [
+      ['+44 7700 900007', 'US'],
+      ['011 44 7700 900007', 'US'],
+      ['+1 555 010 0123', 'GB'],
+    ] as const) {
+      expect(normaliseNumber(raw, country)).toEqual({ kind: 'unparsed', raw });
+    }
+  });
+
   it('leaves text, feature codes and impossible numbers unparsed', () => {
     for (const raw of ['anonymous', '*72', '', '+', '+1 212 555', '12-AB-34']) {
       expect(normaliseNumber(raw, 'US')).toEqual({ kind: 'unparsed', raw });
