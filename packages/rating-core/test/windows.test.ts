@@ -42,9 +42,17 @@ describe('CodeUnitDedupWindow', () => {
   const units = (id: string): Uint16Array => Uint16Array.from(id, (c) => c.charCodeAt(0));
 
   it('answers exactly as DedupWindow for the same calls, across generations', () => {
-    for (const window of [1, 3, 100, 5000]) {
+    // Presized for none, all or more ids than the window holds (capped at the window): same answers.
+    for (const [window, presize] of [
+      [1, 0],
+      [3, 3],
+      [100, 0],
+      [100, 1000],
+      [5000, 5000],
+      [5000, 20],
+    ] as const) {
       const strings = new DedupWindow(window);
-      const coded = new CodeUnitDedupWindow(window);
+      const coded = new CodeUnitDedupWindow(window, { presize });
       let seed = window;
       const next = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
       for (let i = 0; i < 40_000; i++) {
