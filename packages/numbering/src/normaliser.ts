@@ -157,9 +157,18 @@ export function normaliseNumber(raw: string, defaultCountry: string): PartyNumbe
 }
 
 function normaliseDigits(raw: string, digits: string, plus: boolean, defaultCountry: string): PartyNumber {
+  const found = readDigits(raw, digits, plus, defaultCountry);
+  return found.kind === 'unparsed' ? (inAccountCountry(digits, plus, defaultCountry) ?? found) : found;
+}
+
+/**
+ * {@link normaliseDigits} without the account-country rule ({@link inAccountCountry}). For a `+…` number
+ * the answer does not depend on `defaultCountry`.
+ */
+function readDigits(raw: string, digits: string, plus: boolean, defaultCountry: string): PartyNumber {
   if (!plus && digits.length <= MAX_EXTENSION_DIGITS)
     return Object.freeze({ kind: 'extension', extension: digits });
-  const country = /^[A-Z]{2}$/.test(defaultCountry) ? (defaultCountry as CountryCode) : undefined;
+  const country = countryCode(defaultCountry);
   let found: PartyNumber | undefined;
   if (plus) {
     found = tryParse('+' + digits, undefined) ?? tryPossible('+' + digits, undefined);
@@ -172,13 +181,27 @@ function normaliseDigits(raw: string, digits: string, plus: boolean, defaultCoun
     if (found === undefined && !digits.startsWith('0')) found = tryParse('+' + digits, undefined);
     found ??= tryPossible(digits, country);
   }
-  if (found === undefined && country !== undefined) {
-    found = plus
-      ? tryPossibleInAccountCountry('+' + digits, country)
-      : (tryPossibleInAccountCountry(digits, country) ??
-        (digits.startsWith('0') ? undefined : tryPossibleInAccountCountry('+' + digits, country)));
-  }
   return found ?? Object.freeze({ kind: 'unparsed', raw });
+}
+
+/**
+ * The account-country rule for a number {@link readDigits} could not read: an international form of a
+ * possible number in a shared calling code is the account's country's when that country has the code
+ * ({@link tryPossibleInAccountCountry}). `undefined` when the rule does not apply.
+ */
+function inAccountCountry(digits: string, plus: boolean, defaultCountry: string): PartyNumber | undefined {
+  const country = countryCode(defaultCountry);
+  if (country === undefined) return undefined;
+  if (plus) return tryPossibleInAccountCountry('+' + digits, country);
+  if (digits.length <= MAX_EXTENSION_DIGITS) return undefined;
+  return (
+    tryPossibleInAccountCountry(digits, country) ??
+    (digits.startsWith('0') ? undefined : tryPossibleInAccountCountry('+' + digits, country))
+  );
+}
+
+function countryCode(defaultCountry: string): CountryCode | undefined {
+  return /^[A-Z]{2}$/.test(defaultCountry) ? (defaultCountry as CountryCode) : undefined;
 }
 
 /** Two generations of a {@link StringTable}: when the young one is full it becomes the old one. */
@@ -223,6 +246,7 @@ export function createNormaliser(options: NormaliserOptions = {}): Normaliser {
   let misses = 0;
   let parsed = 0;
 
+  // Never an account's country (ISO alpha-2), so the first call looks its country's table up.
   let lastCountry = INTERNATIONAL;
   const tableOf = (space: string): Generations<PartyNumber> => {
     let table = byCountry.get(space);
@@ -232,10 +256,14 @@ export function createNormaliser(options: NormaliserOptions = {}): Normaliser {
     }
     return table;
   };
-  const international = tableOf(INTERNATIONAL);
-  let lastTable = international;
+  const internationalTable = tableOf(INTERNATIONAL);
+  let lastTable = internationalTable;
 
-  const compute = (raw: string, defaultCountry: string): PartyNumber => {
+  /**
+   * Normalises a text not in the cache. `international`: a `+…` text, cached for every country, so the
+   * account-country rule is left out (the caller applies it per country; see `normalise`).
+   */
+  const compute = (raw: string, defaultCountry: string, international: boolean): PartyNumber => {
     const cleaned = clean(raw);
     if (cleaned === undefined) return Object.freeze({ kind: 'unparsed', raw });
     const candidate =
@@ -257,7 +285,12 @@ export function createNormaliser(options: NormaliserOptions = {}): Normaliser {
     }
     if (party === undefined) {
       parsed++;
-      party = normaliseDigits(raw, cleaned.digits, cleaned.plus, defaultCountry);
+      party = (international ? readDigits : normaliseDigits)(
+        raw,
+        cleaned.digits,
+        cleaned.plus,
+        defaultCountry,
+      );
     }
     if (party.kind === 'e164' && party.type !== 'unknown' && validByE164.get(party.e164) === undefined) {
       validByE164.set(party.e164, party);
@@ -269,25 +302,30 @@ export function createNormaliser(options: NormaliserOptions = {}): Normaliser {
   return {
     normalise(raw: string, defaultCountry: string): PartyNumber {
       // The `+…` table and the last country's are at hand (a CDR's two numbers share the country).
-      let table: Generations<PartyNumber>;
-      if (raw.charCodeAt(0) === 43) {
-        table = international;
-      } else {
-        if (defaultCountry !== lastCountry) {
-          lastCountry = defaultCountry;
-          lastTable = tableOf(defaultCountry);
-        }
-        table = lastTable;
+      const international = raw.charCodeAt(0) === 43;
+      if (defaultCountry !== lastCountry) {
+        lastCountry = defaultCountry;
+        lastTable = tableOf(defaultCountry);
       }
-      const cached = table.get(raw);
-      if (cached !== undefined) {
+      const table = international ? internationalTable : lastTable;
+      let party = table.get(raw);
+      if (party !== undefined) {
         hits++;
-        return cached;
+      } else {
+        misses++;
+        party = compute(raw, defaultCountry, international);
+        table.set(raw, party);
       }
-      misses++;
-      const party = compute(raw, defaultCountry);
-      table.set(raw, party);
-      return party;
+      if (!international || party.kind !== 'unparsed') return party;
+      // A `+…` number no country could be told for may be the account's country's (inAccountCountry):
+      // decided per country, in the country's table (which holds no other `+…` texts).
+      const perCountry = lastTable.get(raw);
+      if (perCountry !== undefined) return perCountry;
+      const cleaned = clean(raw);
+      parsed++;
+      const owned = (cleaned && inAccountCountry(cleaned.digits, cleaned.plus, defaultCountry)) ?? party;
+      lastTable.set(raw, owned);
+      return owned;
     },
     stats: () => ({ hits, misses, parsed }),
   };

@@ -105,6 +105,26 @@ describe('createNormaliser', () => {
     expect(normaliser.stats()).toEqual({ hits: 0, misses: 5, parsed: 2 });
   });
 
+  it('gives a +… number that only an account country can own the same answer in any order of calls', () => {
+    const calls = [
+      ['+44 7700 900007', 'GB'],
+      ['+44 7700 900007', 'US'],
+      ['+44 7700 900007', 'JE'],
+      ['+1 555 010 0123', 'CA'],
+      ['+1 555 010 0123', 'GB'],
+      ['+1 555 010 0123', 'US'],
+      ['+44 20 7946 0958', 'US'],
+      ['+', 'GB'],
+    ] as const;
+    for (const order of [calls, [...calls].reverse()]) {
+      const normaliser = createNormaliser();
+      for (let round = 0; round < 2; round++) {
+        for (const [raw, country] of order)
+          expect(normaliser.normalise(raw, country)).toEqual(normaliseNumber(raw, country));
+      }
+    }
+  });
+
   it('stays correct when the cache rotates', () => {
     const normaliser = createNormaliser({ cacheSize: 16 });
     for (let i = 0; i < 200; i++) {
