@@ -19,7 +19,10 @@
 //   high watermarks) and the landed count (rows in rated_calls + rejected_cdrs) are sampled every 200 ms (one ClickHouse query per sample: the probe should not cost the server much);
 //   the n-th CDR is taken as published when the published count first reached n and queryable when the
 //   landed count first reached n (partitions interleave, so this is an estimate with 200 ms resolution);
-// - CPU share of each process (Kafka, ClickHouse, each service, the publisher), from /proc/<pid>/stat.
+// - CPU share of each process (Kafka, ClickHouse, each service, the publisher), from /proc/<pid>/stat;
+// - machine.probeLinesPerSecond: JSON.parse + JSON.stringify of 200,000 lines of the bench file in memory,
+//   timed just before publishing (the work of `cdr rate`'s baseline). This machine's speed for such work
+//   moves by up to 2× within an hour (docs/performance.md), so compare runs with similar probes.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -174,6 +177,26 @@ async function landedCount() {
   return Number(row.n);
 }
 
+/** JSON.parse + JSON.stringify of the bench file's first 200,000 lines, per second (the best of three). */
+function machineProbe() {
+  const lines = readFileSync(join(dataDir, 'cdrs.jsonl'), 'utf8').split('\n', 200_000);
+  let best = 0;
+  for (let round = 0; round < 3; round++) {
+    const started = performance.now();
+    let bytes = 0;
+    for (const line of lines) {
+      try {
+        bytes += JSON.stringify(JSON.parse(line)).length;
+      } catch {
+        // The file's bad lines (0.1 %) are timed too, as `cdr rate` meets them.
+      }
+    }
+    const perSecond = lines.length / ((performance.now() - started) / 1000);
+    if (bytes > 0 && perSecond > best) best = perSecond;
+  }
+  return Math.round(best);
+}
+
 /** The last `n` JSON lines of the bench file as new CDRs: `warmup-` before each cdr_id. */
 function warmupFile(n) {
   const file = join(benchDir, `warmup-${n}-of-${count}.jsonl`);
@@ -212,6 +235,8 @@ if (warmup > 0) {
   log(`warm: ${landedBefore} of the warm-up landed`);
 }
 
+const probeLinesPerSecond = machineProbe();
+log(`machine probe: ${probeLinesPerSecond} lines/s parsed and stringified`);
 log(`publishing ${count} CDRs to ${topics.raw}`);
 const cpuBefore = Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, cpuSeconds(pid)]));
 const t0 = performance.now();
@@ -304,6 +329,7 @@ const result = {
     model: cpus()[0]?.model,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     loadavg: loadavg().map((l) => +l.toFixed(2)),
+    probeLinesPerSecond,
   },
 };
 console.log(JSON.stringify(result, null, 2));
