@@ -167,10 +167,7 @@ const CHUNK = 1 << 20;
  * finished early may wait for a slower one; a deeper queue keeps it busy meanwhile.
  */
 const IN_FLIGHT_PER_WORKER = 6;
-/**
- * Bytes read at a time while looking for a line end or the first line: a few lines (more are read when a
- * line is longer). 64 KiB per chunk cost the main thread ~0.1 s per million CDRs.
- */
+/** Bytes read at a time while looking for a line end or the first line: a few lines (more when longer). */
 const PROBE = 1 << 12;
 
 /** Starts the workers; resolves when all have loaded their tables. */

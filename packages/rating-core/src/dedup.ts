@@ -98,16 +98,16 @@ export class CodeUnitDedupWindow {
   private readonly capacity: number;
 
   /**
-   * `presize`: ids each generation makes room for up front (at most `window`; default 0), instead of
-   * starting small and doubling, which rehashes every id it holds on each doubling (8 bytes per index slot,
-   * two slots per id, plus 4 bytes per id). For windows expected to hold that many ids (measured: ~0.2 µs
-   * less per id added over a million ids); small runs are better off growing.
+   * `presize`: each generation allocates its index for `window` ids up front (8 bytes per slot, two slots
+   * per id, plus 4 bytes per id), instead of starting small and doubling, which rehashes every id it holds
+   * on each doubling. For long-running windows that fill (measured: ~0.2 µs less per id added over a
+   * million ids); small runs are better off growing.
    */
   constructor(
     private readonly window: number = DEFAULT_DEDUP_WINDOW,
-    options: { readonly presize?: number } = {},
+    options: { readonly presize?: boolean } = {},
   ) {
-    this.capacity = Math.min(window, Math.max(0, Math.floor(options.presize ?? 0)));
+    this.capacity = options.presize === true ? window : 0;
     this.young = new UnitGeneration(this.capacity);
   }
 

@@ -70,7 +70,7 @@ export class DuplicateWindow implements SeenKeys {
   readonly #ids: CodeUnitDedupWindow;
 
   constructor(window: number) {
-    this.#ids = new CodeUnitDedupWindow(window, { presize: window });
+    this.#ids = new CodeUnitDedupWindow(window, { presize: true });
   }
 
   has(keys: BatchKeys, index: number): boolean {

@@ -190,7 +190,7 @@ export function ingestBatch(messages: readonly ConsumedMessage[], context: Inges
   const accepted = new BatchKeys();
   let duplicates = 0;
   // Keys accepted earlier in this batch (the window learns them only once the output is acknowledged).
-  const inBatch = new CodeUnitDedupWindow(messages.length + 1, { presize: messages.length + 1 });
+  const inBatch = new CodeUnitDedupWindow(messages.length + 1, { presize: true });
   for (const message of messages) {
     let outcome = ingestMessage(
       message.value,
