@@ -15,12 +15,12 @@
 //   CLICKHOUSE_TCP_PORT (9000). Host is always 127.0.0.1.
 // Uses only Node's standard library, so it runs before `pnpm install`.
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { newKafkaClusterId } from './kafka-cluster-id.mjs';
 import { createProcessTable, portOpen as portOpenAt } from './processes.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -381,7 +381,7 @@ async function startKafka() {
     }
     const { file, dataDir, log4j } = writeKafkaConfig();
     if (!fs.existsSync(path.join(dataDir, 'meta.properties'))) {
-      const clusterId = randomBytes(16).toString('base64url');
+      const clusterId = newKafkaClusterId();
       log(`formatting Kafka storage (cluster id ${clusterId})`);
       const result = spawnSync(
         'java',

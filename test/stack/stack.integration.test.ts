@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const stackScript = path.join(repoRoot, 'deploy', 'local', 'stack.mjs');
@@ -99,5 +100,44 @@ describe('deploy/local/stack.mjs', () => {
     expect(result.stdout).toMatch(/removed stale pid file for kafka/);
     expect(result.status).toBe(1);
     expect(fs.existsSync(path.join(stateDir, 'run', 'kafka.pid'))).toBe(false);
+  });
+});
+
+describe('deploy/local/kafka-cluster-id.mjs', () => {
+  /** Runs `newKafkaClusterId` in a child Node (the module is ESM) and returns what the script prints. */
+  function runWithModule(script: string): string {
+    const moduleUrl = pathToFileURL(path.join(repoRoot, 'deploy', 'local', 'kafka-cluster-id.mjs')).href;
+    return execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', `import { newKafkaClusterId } from '${moduleUrl}';\n${script}`],
+      { encoding: 'utf8' },
+    );
+  }
+
+  it('skips ids starting with "-" (the storage tool reads them as an option) and the two reserved ids', () => {
+    // Scripted bytes, in order: 0xF8 = 111110xx, whose first base64url digit is 62 = '-'; all zero
+    // (reserved); 0…01 (reserved, the metadata topic's id); then 0x00 0x01 0x02 …, whose id is
+    // "AAECAwQFBgcICQoLDA0ODw" (base64 of 00 01 02 … 0f, worked out by hand: 000000 000000 000100 000010 …).
+    const printed = runWithModule(`
+      const scripted = [
+        Buffer.from([0xf8, ...Array(15).fill(7)]),
+        Buffer.alloc(16),
+        Buffer.from([...Array(15).fill(0), 1]),
+        Buffer.from(Array.from({ length: 16 }, (_, i) => i)),
+      ];
+      let calls = 0;
+      const id = newKafkaClusterId(() => scripted[calls++]);
+      console.log(JSON.stringify({ id, calls }));`);
+    expect(JSON.parse(printed)).toEqual({ id: 'AAECAwQFBgcICQoLDA0ODw', calls: 4 });
+  });
+
+  it('gives 22-character ids of 16 bytes that never start with "-" (20,000 drawn)', () => {
+    const ids: string[] = JSON.parse(
+      runWithModule('console.log(JSON.stringify(Array.from({ length: 20000 }, () => newKafkaClusterId())));'),
+    );
+    expect(ids).toHaveLength(20_000);
+    expect(ids.filter((id) => !/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/.test(id))).toEqual([]);
+    expect(ids.filter((id) => Buffer.from(id, 'base64url').length !== 16)).toEqual([]);
+    expect(new Set(ids).size).toBe(20_000);
   });
 });
