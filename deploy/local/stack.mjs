@@ -54,6 +54,8 @@ const config = {
       path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'cdrate'),
   ),
   kafkaHeap: process.env.KAFKA_HEAP || '512m',
+  /** Extra JVM flags for the broker (and its storage tool), after the defaults so that they can override them. */
+  kafkaJvmOpts: (process.env.KAFKA_JVM_OPTS || '').split(/\s+/).filter(Boolean),
   readyTimeoutMs: Number(process.env.STACK_READY_TIMEOUT_SEC || 90) * 1000,
 };
 
@@ -325,6 +327,7 @@ function kafkaJava(mainClass, args, log4j) {
     '-XX:+UseG1GC',
     '-XX:MaxGCPauseMillis=20',
     '-XX:+ExitOnOutOfMemoryError',
+    ...config.kafkaJvmOpts,
     '-Djava.awt.headless=true',
     `-Dlog4j2.configurationFile=${log4j}`,
     '-cp',
@@ -468,7 +471,7 @@ const usage = `usage: node deploy/local/stack.mjs <up|down|status|reset>
   reset   down, then delete Kafka and ClickHouse data
 
 environment: KAFKA_PORT KAFKA_CONTROLLER_PORT CLICKHOUSE_HTTP_PORT CLICKHOUSE_TCP_PORT KAFKA_VERSION
-             KAFKA_HEAP CDRATE_STATE_DIR CDRATE_CACHE_DIR STACK_READY_TIMEOUT_SEC KAFKA_LOG_LEVEL
+             KAFKA_HEAP KAFKA_JVM_OPTS CDRATE_STATE_DIR CDRATE_CACHE_DIR STACK_READY_TIMEOUT_SEC KAFKA_LOG_LEVEL
 `;
 
 const command = process.argv[2];
