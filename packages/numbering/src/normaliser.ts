@@ -7,6 +7,7 @@
 import type { CountryCode, NumberType as LibType } from 'libphonenumber-js/max';
 import type { NumberType, PartyNumber } from '@cdrate/rating-core';
 import { StringTable } from '@cdrate/rating-core';
+import { createInternationalReader, DEFER } from './international.js';
 import { libphonenumber } from './libphonenumber.js';
 import type { SharedNumberTable } from './shared-table.js';
 
@@ -78,6 +79,16 @@ function tryParse(text: string, country: CountryCode | undefined): PartyNumber |
   // getType() !== undefined), so one call does both.
   const type = parsed.getType();
   return type === undefined ? undefined : e164Party(parsed.number, parsed.country, type);
+}
+
+/** The library's answers for `+<digits>` without its general machinery (see international.ts). */
+const readInternational = createInternationalReader();
+
+/** `tryParse('+' + digits, undefined)`; `digits` are ASCII digits. */
+function tryInternational(digits: string): PartyNumber | undefined {
+  const read = readInternational?.(digits) ?? DEFER;
+  if (read === DEFER) return tryParse('+' + digits, undefined);
+  return read === undefined ? undefined : e164Party(read.e164, read.country, read.type);
 }
 
 function tryPossible(text: string, country: CountryCode | undefined): PartyNumber | undefined {
@@ -171,14 +182,14 @@ function readDigits(raw: string, digits: string, plus: boolean, defaultCountry: 
   const country = countryCode(defaultCountry);
   let found: PartyNumber | undefined;
   if (plus) {
-    found = tryParse('+' + digits, undefined) ?? tryPossible('+' + digits, undefined);
+    found = tryInternational(digits) ?? tryPossible('+' + digits, undefined);
   } else {
     // Brazil dials abroad as 00 + two-digit carrier code + country code (e.g. 0021 44 20 7946 0958).
     if (country === 'BR' && digits.startsWith('00') && digits.length > 6)
-      found = tryParse('+' + digits.slice(4), undefined);
+      found = tryInternational(digits.slice(4));
     // National format first, then the digits as E.164 without the `+`.
     found ??= tryParse(digits, country);
-    if (found === undefined && !digits.startsWith('0')) found = tryParse('+' + digits, undefined);
+    if (found === undefined && !digits.startsWith('0')) found = tryInternational(digits);
     found ??= tryPossible(digits, country);
   }
   return found ?? Object.freeze({ kind: 'unparsed', raw });
@@ -281,7 +292,7 @@ export function createNormaliser(options: NormaliserOptions = {}): Normaliser {
       }
       // A valid candidate is what the full procedure would return (see candidateE164): one parse.
       parsed++;
-      party = tryParse(candidate, undefined);
+      party = tryInternational(candidate.slice(1));
     }
     if (party === undefined) {
       parsed++;
