@@ -133,8 +133,8 @@ function candidateE164(digits: string, plus: boolean, country: string): string |
   if (NANP.has(country)) {
     if (digits.startsWith('011')) return '+' + digits.slice(3);
     if (length === 10 && first >= 50) return '+1' + digits;
-    if (length === 11 && first === 49) return '+' + digits;
-    if (length >= 12 && first !== 48) return '+' + digits; // longer than any NANP national form
+    // 1 + ten digits, or longer than any NANP national number (ten digits; the national prefix is 1).
+    if (length >= 11 && first !== 48) return '+' + digits;
     return undefined;
   }
   if (country === 'BR') {
@@ -147,7 +147,7 @@ function candidateE164(digits: string, plus: boolean, country: string): string |
   if (trunk !== undefined) {
     if (first === 48)
       return digits.charCodeAt(1) === 48 ? '+' + digits.slice(2) : '+' + trunk + digits.slice(1);
-    if (length >= 12) return '+' + digits; // longer than any UK national form
+    if (length >= 11) return '+' + digits; // longer than any UK national number (ten digits after the 0)
   }
   return undefined;
 }

@@ -125,6 +125,67 @@ describe('createNormaliser', () => {
     }
   });
 
+  it('gives normaliseNumber’s answer for every dialled form of 1,500 numbers, whatever was read before', () => {
+    // Valid numbers (example numbers of every country and variations of them) and invalid ones, each in
+    // the forms switches send, for accounts of several countries: the cached normaliser's shortcuts (the
+    // E.164 a form is sure to be, another form of a number read before) must never change an answer.
+    const examples = jest.requireActual<Record<string, string>>('libphonenumber-js/examples.mobile.json');
+    const { getCountryCallingCode } =
+      jest.requireActual<typeof import('libphonenumber-js/max')>('libphonenumber-js/max');
+    let seed = 20261126;
+    const next = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const digits = (n: number): string => Array.from({ length: n }, () => String(next(10))).join('');
+    const e164s: string[] = [
+      '+12125550123',
+      '+14162345678',
+      '+17872345678',
+      '+442079460958',
+      '+5511987654321',
+    ];
+    const countries = Object.keys(examples);
+    while (e164s.length < 1_500) {
+      const country = countries[next(countries.length)] as string;
+      const example = examples[country] as string;
+      const code = getCountryCallingCode(country as Parameters<typeof getCountryCallingCode>[0]);
+      const keep = Math.max(0, example.length - 1 - next(5));
+      const national =
+        next(4) === 0 ? digits(6 + next(8)) : example.slice(0, keep) + digits(example.length - keep);
+      e164s.push('+' + code + national);
+    }
+    const forms = (e164: string): string[] => {
+      const d = e164.slice(1);
+      return [
+        e164,
+        d,
+        '00' + d,
+        '011' + d,
+        '0021' + d,
+        '0' + d.slice(1),
+        '0' + d.slice(2),
+        d.slice(1),
+        d.slice(2),
+      ];
+    };
+    const calls: (readonly [string, string])[] = [];
+    for (const e164 of e164s) {
+      for (const form of forms(e164))
+        calls.push([form, ['US', 'CA', 'GB', 'BR', 'PR', 'DE'][next(6)] as string]);
+    }
+    for (const order of [calls, [...calls].reverse()]) {
+      const normaliser = createNormaliser({ cacheSize: 100_000 });
+      for (const [raw, country] of order) {
+        expect([raw, country, normaliser.normalise(raw, country)]).toEqual([
+          raw,
+          country,
+          normaliseNumber(raw, country),
+        ]);
+      }
+    }
+  });
+
   it('stays correct when the cache rotates', () => {
     const normaliser = createNormaliser({ cacheSize: 16 });
     for (let i = 0; i < 200; i++) {
