@@ -94,6 +94,8 @@ interface CallingCodePlan {
   readonly code: string;
   /** The main country's national-prefix rule, anchored; `undefined` when it has none. */
   readonly nationalPrefix: RegExp | undefined;
+  /** The main country has a national-prefix transform rule. */
+  readonly transform: boolean;
   /** Empty for a non-geographic code (the library then finds no country). */
   readonly countries: readonly CountryPlan[];
 }
@@ -107,6 +109,7 @@ interface LibMetadata {
 }
 interface LibNumberingPlan {
   nationalPrefixForParsing(): string | undefined;
+  nationalPrefixTransformRule(): string | undefined;
   nationalNumberPattern(): string;
   leadingDigits(): string | undefined;
   type(type: string): { pattern(): string; possibleLengths(): number[] | undefined } | undefined;
@@ -217,6 +220,7 @@ export function createInternationalReader(): InternationalReader | undefined {
       codes.set(code, {
         code,
         nationalPrefix: prefix ? new RegExp('^(?:' + prefix + ')') : undefined,
+        transform: Boolean(main.nationalPrefixTransformRule()),
         countries: countries.map((country) => countryPlan(metadata, country)),
       });
     }
@@ -232,8 +236,17 @@ export function createInternationalReader(): InternationalReader | undefined {
       plan = codes.get(digits.slice(0, length));
     if (plan === undefined) return undefined;
     const nationalNumber = digits.slice(plan.code.length);
-    // `extractNationalNumber` would try to strip a national prefix: leave that to the library.
-    if (plan.nationalPrefix !== undefined && plan.nationalPrefix.test(nationalNumber)) return DEFER;
+    // `extractNationalNumber` would strip a national prefix or transform the number: leave that to the
+    // library. A rule that matches nothing (some rules are optional as a whole, such as Argentina's)
+    // and captures nothing leaves the number as it is (`extractNationalNumberFromPossiblyIncompleteNumber`).
+    if (plan.nationalPrefix !== undefined) {
+      const match = plan.nationalPrefix.exec(nationalNumber);
+      if (match !== null) {
+        const groups = match.length - 1;
+        const captured = groups > 0 && Boolean(match[groups]);
+        if ((plan.transform && captured) || match[0].length > 0) return DEFER;
+      }
+    }
     const country = countryOf(plan, nationalNumber);
     if (country === undefined) return undefined;
     if (nationalNumber.length < MIN_NATIONAL_DIGITS || nationalNumber.length > MAX_NATIONAL_DIGITS)

@@ -82,6 +82,9 @@ describe('createInternationalReader', () => {
       '77012345678', // KZ (+7 shared)
       '390612345678', // IT fixed line, leading 0 kept
       '61412345678', // AU mobile
+      '541155610486', // AR: its national-prefix rule matches nothing here, so nothing is stripped
+      '5491123456789', // AR mobile with its 9
+      '5401155610486', // AR with a national prefix 0 after the code: the library's to read
       '80012345678', // non-geographic +800: no country
       '88213456789', // non-geographic +882
       '99912345678', // no such calling code
