@@ -2,6 +2,7 @@
 // switches send them.
 import { createNormaliser, normaliseAccount, normaliseCdr, normaliseNumber } from '@cdrate/numbering';
 import { decodeAccount, decodeCdr, type AccountRecord, type DecodedCdr } from '@cdrate/rating-core';
+import type * as LibPhoneNumber from 'libphonenumber-js/max';
 
 const cases: readonly (readonly [string, string, string, string, string])[] = [
   // raw, account country → e164, country, type
@@ -130,8 +131,7 @@ describe('createNormaliser', () => {
     // the forms switches send, for accounts of several countries: the cached normaliser's shortcuts (the
     // E.164 a form is sure to be, another form of a number read before) must never change an answer.
     const examples = jest.requireActual<Record<string, string>>('libphonenumber-js/examples.mobile.json');
-    const { getCountryCallingCode } =
-      jest.requireActual<typeof import('libphonenumber-js/max')>('libphonenumber-js/max');
+    const { getCountryCallingCode } = jest.requireActual<typeof LibPhoneNumber>('libphonenumber-js/max');
     let seed = 20261126;
     const next = (n: number): number => {
       seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
@@ -149,7 +149,7 @@ describe('createNormaliser', () => {
     while (e164s.length < 1_500) {
       const country = countries[next(countries.length)] as string;
       const example = examples[country] as string;
-      const code = getCountryCallingCode(country as Parameters<typeof getCountryCallingCode>[0]);
+      const code = getCountryCallingCode(country as LibPhoneNumber.CountryCode);
       const keep = Math.max(0, example.length - 1 - next(5));
       const national =
         next(4) === 0 ? digits(6 + next(8)) : example.slice(0, keep) + digits(example.length - keep);
