@@ -2,6 +2,7 @@
 // (number, country, type, or no valid number) on every input it does not leave to the library.
 import type * as LibPhoneNumber from 'libphonenumber-js/max';
 import { createInternationalReader, DEFER, type InternationalReader } from '../src/international.js';
+import { random } from './random.js';
 
 // An unpatched copy of the library: a fresh module registry loads its files again.
 let reference: typeof LibPhoneNumber | undefined;
@@ -13,17 +14,6 @@ const examples = jest.requireActual<Record<string, string>>('libphonenumber-js/e
 const metadata = jest.requireActual<{ country_calling_codes: Record<string, string[]> }>(
   'libphonenumber-js/metadata.max.json',
 );
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** What the normaliser asks the library for `+<digits>`: the valid number, or `undefined`. */
 function libraryAnswer(digits: string): unknown {

@@ -10,6 +10,7 @@ import {
   MATCHES_ENTIRELY_INSTALLED,
   PARSE_WITH_ERROR_INSTALLED,
 } from '../src/libphonenumber.js';
+import { random } from './random.js';
 
 // An unpatched copy of the library: a fresh module registry loads its files again.
 let reference: typeof LibPhoneNumber | undefined;
@@ -21,17 +22,6 @@ const helperPath = nodeRequire
   .resolve('libphonenumber-js/max')
   .replace(/max[\\/]index\.cjs$/, 'build/helpers/matchesEntirely.js');
 const examples = jest.requireActual<Record<string, string>>('libphonenumber-js/examples.mobile.json');
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function describeParse(lib: typeof LibPhoneNumber, text: string, country: string | undefined): unknown {
   const parsed = lib.parsePhoneNumberFromString(text, country as LibPhoneNumber.CountryCode | undefined);
