@@ -15,9 +15,11 @@
 // the library's `Metadata` class at start-up, not from the JSON by hand. Where the library would do
 // something more involved (a national prefix to strip from the digits after the calling code, which only
 // unusual numbers have), the reader says {@link DEFER} and the caller asks the library itself.
-// test/international.test.ts compares both on every example number of every country, variations of them,
-// random digit strings for every calling code and the numbers of generated CDR files.
+// test/international.test.ts compares both on every example number of every country, variations of them
+// and random digit strings after every calling code; test/normaliser.test.ts compares the normaliser that
+// uses the reader with its uncached procedure on the dialled forms of such numbers.
 import { createRequire } from 'node:module';
+import type { NumberType } from 'libphonenumber-js/max';
 import { libphonenumber } from './libphonenumber.js';
 
 const require = createRequire(import.meta.url);
@@ -26,18 +28,7 @@ const require = createRequire(import.meta.url);
 export const DEFER = Symbol('defer to libphonenumber');
 
 /** Number types as libphonenumber-js names them. */
-export type LibNumberType =
-  | 'FIXED_LINE'
-  | 'MOBILE'
-  | 'FIXED_LINE_OR_MOBILE'
-  | 'PREMIUM_RATE'
-  | 'TOLL_FREE'
-  | 'SHARED_COST'
-  | 'VOIP'
-  | 'PERSONAL_NUMBER'
-  | 'PAGER'
-  | 'UAN'
-  | 'VOICEMAIL';
+export type LibNumberType = NonNullable<NumberType>;
 
 /** A valid number: what the library's parse gives as `number` and `country`, and `getType()`. */
 export interface InternationalNumber {
