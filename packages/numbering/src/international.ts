@@ -75,10 +75,11 @@ interface CountryPlan {
   readonly nationalNumber: RegExp;
   readonly fixedLine: TypeRule | undefined;
   readonly mobile: TypeRule | undefined;
-  /** The country has a `MOBILE` type whose pattern is empty. */
-  readonly mobileEmpty: boolean;
-  /** The country has a `MOBILE` type at all. */
-  readonly hasMobile: boolean;
+  /**
+   * A fixed-line number is `FIXED_LINE_OR_MOBILE` without testing `MOBILE`: the country has no `MOBILE`
+   * type, or one with an empty pattern.
+   */
+  readonly fixedLineIsAlsoMobile: boolean;
   readonly others: readonly (readonly [LibNumberType, TypeRule])[];
 }
 
@@ -129,8 +130,7 @@ function countryPlan(metadata: LibMetadata, country: string): CountryPlan {
     nationalNumber: entirely(plan.nationalNumberPattern()),
     fixedLine: typeRule(plan, 'FIXED_LINE'),
     mobile: typeRule(plan, 'MOBILE'),
-    mobileEmpty: mobile !== undefined && mobile.pattern() === '',
-    hasMobile: mobile !== undefined,
+    fixedLineIsAlsoMobile: mobile === undefined || mobile.pattern() === '',
     others,
   };
 }
@@ -147,7 +147,7 @@ function is(rule: TypeRule | undefined, nationalNumber: string): boolean {
 function numberType(plan: CountryPlan, nationalNumber: string): LibNumberType | undefined {
   if (!plan.nationalNumber.test(nationalNumber)) return undefined;
   if (is(plan.fixedLine, nationalNumber)) {
-    if (plan.mobileEmpty || !plan.hasMobile || is(plan.mobile, nationalNumber)) return 'FIXED_LINE_OR_MOBILE';
+    if (plan.fixedLineIsAlsoMobile || is(plan.mobile, nationalNumber)) return 'FIXED_LINE_OR_MOBILE';
     return 'FIXED_LINE';
   }
   for (const [type, rule] of plan.others) if (is(rule, nationalNumber)) return type;
@@ -178,7 +178,8 @@ function libraryMetadata(): LibMetadata | undefined {
     const json = require('libphonenumber-js/metadata.max.json') as unknown;
     if (typeof metadataModule.default !== 'function') return undefined;
     const metadata = new metadataModule.default(json);
-    // The metadata the library parses with is this JSON (checked on one number of a shared code).
+    // A sanity check that the library is there and reads a number of a shared code; that it parses with
+    // this same metadata is what test/international.test.ts establishes, number by number.
     const probe = libphonenumber.parsePhoneNumberFromString('+12125550123');
     if (probe?.country !== 'US') return undefined;
     return metadata;
