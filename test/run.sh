@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what it needs (pnpm via corepack, npm packages,
-# clickhouse-server via apt, Kafka jars via Maven, chdb-core via pip), starts the real Kafka and ClickHouse,
-# runs static checks, unit tests, the modern-ClickHouse check (chDB), integration and end-to-end tests, and
-# stops the stack again if it started it.
+# clickhouse-server via apt, Kafka jars via Maven, chdb-core via pip, a Node.js LTS release via npm), starts
+# the real Kafka and ClickHouse, runs static checks, unit tests (on this machine's Node and on the LTS), the
+# modern-ClickHouse check (chDB), integration and end-to-end tests, and stops the stack again if it
+# started it.
 #   bash test/run.sh            everything
 #   bash test/run.sh unit       static checks, unit tests and the chDB check only (no servers)
 # Ends with one line "tests: N passed, N failed" and exits non-zero on any failure.
@@ -29,6 +30,21 @@ pnpm run format:check
 status=0
 echo "== unit tests"
 pnpm exec jest --selectProjects unit --json --outputFile="$results/unit.json" || status=1
+
+# The same unit tests on the pinned Node.js LTS release (deploy/local/node-lts.mjs fetches it once from the
+# npm registry), so that both ends are tested: the step above runs on this machine's Node (20 here, the floor
+# of package.json "engines", past its end of life), this one on the LTS line users deploy on.
+# NODE_LTS_TESTS=0 leaves this run out (quick local iterations; CI always runs it).
+if [ "${NODE_LTS_TESTS:-1}" != 0 ]; then
+  if lts_node="$(node deploy/local/node-lts.mjs path)"; then
+    echo "== unit tests on Node.js $("$lts_node" --version) (LTS)"
+    "$lts_node" node_modules/jest/bin/jest.js --selectProjects unit --json \
+      --outputFile="$results/unit-node-lts.json" || status=1
+  else
+    echo "error: the Node.js LTS release could not be fetched, so its unit test run did not happen" >&2
+    status=1
+  fi
+fi
 
 # Every DDL statement and query the project issues, on a modern ClickHouse (26.x, embedded by chDB).
 echo "== modern ClickHouse (chDB)"
