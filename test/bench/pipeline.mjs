@@ -19,6 +19,10 @@
 //   high watermarks) and the landed count (rows in rated_calls + rejected_cdrs) are sampled every 200 ms (one ClickHouse query per sample: the probe should not cost the server much);
 //   the n-th CDR is taken as published when the published count first reached n and queryable when the
 //   landed count first reached n (partitions interleave, so this is an estimate with 200 ms resolution);
+// - publishSeconds (first to last publish); the published and landed rates over the second half of the
+//   publishing; with --rate, keptUpWithPublishRate: whether CDRs became queryable as fast as they were
+//   published then, i.e. whether the pipeline sustains that rate (docs/performance.md, "What sustained
+//   means");
 // - CPU share of each process (Kafka, ClickHouse, each service, the publisher), from /proc/<pid>/stat;
 // - machine.probeLinesPerSecond: JSON.parse + JSON.stringify of 200,000 lines of the bench file in memory,
 //   timed just before publishing (the work of `cdr rate`'s baseline). This machine's speed for such work
@@ -299,6 +303,38 @@ for (
   if (published !== undefined && queryable !== undefined) latencies.push(queryable - published);
 }
 latencies.sort((a, b) => a - b);
+// Whether a paced pipeline kept up: over the second half of the publishing, CDRs became queryable at least as
+// fast as they were published. Rates are least-squares slopes of the sampled counts over that window: the
+// landed count moves in steps (aggregation inserts every BATCH_MAX_WAIT_MS, 1 s, or sooner), which a
+// difference of two samples would turn into ±1 s of input.
+const slope = (column, from, to) => {
+  const window = samples.filter((s) => s[0] >= from && s[0] <= to);
+  if (window.length < 2) return undefined;
+  const meanT = window.reduce((sum, s) => sum + s[0], 0) / window.length;
+  const meanN = window.reduce((sum, s) => sum + s[column], 0) / window.length;
+  let num = 0;
+  let den = 0;
+  for (const s of window) {
+    num += (s[0] - meanT) * (s[column] - meanN);
+    den += (s[0] - meanT) ** 2;
+  }
+  return den === 0 ? undefined : num / den;
+};
+const publishedAllAt = firstAt(1, count);
+const publishedHalfAt = firstAt(1, count / 2);
+const secondHalf =
+  publishedAllAt === undefined || publishedHalfAt === undefined
+    ? undefined
+    : {
+        publishedPerSecond: Math.round(slope(1, publishedHalfAt, publishedAllAt) ?? NaN),
+        landedPerSecond: Math.round(slope(2, publishedHalfAt, publishedAllAt) ?? NaN),
+      };
+/** Tolerance of the comparison: the slopes' own noise between runs that clearly kept up (docs/performance.md). */
+const KEPT_UP_TOLERANCE = 0.02;
+const keptUp =
+  publishRate === undefined || secondHalf === undefined
+    ? null
+    : secondHalf.landedPerSecond >= (1 - KEPT_UP_TOLERANCE) * secondHalf.publishedPerSecond;
 const at10 = firstAt(2, landed * 0.1);
 const at90 = firstAt(2, landed * 0.9);
 const cpuShare = {};
@@ -320,19 +356,32 @@ const result = {
   ingestInstances,
   ratingInstances,
   seconds: +wall.toFixed(1),
+  publishSeconds: publishedAllAt === undefined ? null : +publishedAllAt.toFixed(1),
   cdrsPerSecond: Math.round(landed / wall),
   steadyCdrsPerSecond: Math.round((landed * 0.8) / (at90 - at10)),
   latencySeconds: { p50: +percentile(latencies, 50).toFixed(2), p99: +percentile(latencies, 99).toFixed(2) },
+  secondHalfOfPublishing: secondHalf ?? null,
+  keptUpWithPublishRate: keptUp,
   cpuCoresUsed: cpuShare,
   machine: {
     cpus: cpus().length,
     model: cpus()[0]?.model,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
     loadavg: loadavg().map((l) => +l.toFixed(2)),
     probeLinesPerSecond,
   },
 };
 console.log(JSON.stringify(result, null, 2));
+log(
+  `${landed} CDRs landed in ${wall.toFixed(1)} s from the first publish: ${result.cdrsPerSecond} CDRs/s; ` +
+    `latency from publish to queryable p50 ${result.latencySeconds.p50} s, p99 ${result.latencySeconds.p99} s`,
+);
+if (keptUp !== null)
+  log(
+    `${keptUp ? 'kept up with' : 'fell behind'} ${publishRate} CDRs/s: over the second half of the publishing ` +
+      `${secondHalf.landedPerSecond} CDRs/s became queryable while ${secondHalf.publishedPerSecond} were published`,
+  );
 
 await admin.disconnect();
 if (!keep) {

@@ -152,6 +152,7 @@ console.log(
     medianPerSecond: Math.round(runs[2]),
     bestPerSecond: Math.round(runs[4]),
     nsPerCdr: Math.round(1e9 / runs[2]),
+    node: process.version,
   }),
 );
 writeBigTariff();
