@@ -137,11 +137,15 @@ const datePrefixes = new Map<number, string>();
 
 /**
  * Formats epoch milliseconds as UTC ISO 8601: `YYYY-MM-DDTHH:MM:SSZ`, with `.mmm` only when the
- * instant has milliseconds.
+ * instant has milliseconds. `epochMs` is a whole number of milliseconds in years 0000–9999 (what
+ * {@link parseIsoInstant} returns).
  */
 export function formatIsoInstant(epochMs: number): string {
-  const day = Math.floor(epochMs / MS_PER_DAY);
-  let rest = epochMs - day * MS_PER_DAY;
+  // Small integers (`| 0`, exact in that range) keep V8 on its integer paths: with the day left a
+  // double, the `datePrefixes` lookup and the arithmetic below cost Node 24 ~50 % more than Node 20
+  // (rating-core bench: 0.88–1.04 → 1.13–1.21 M CDRs/s on Node 24 with them; Node 20 unchanged).
+  const day = Math.floor(epochMs / MS_PER_DAY) | 0;
+  let rest = (epochMs - day * MS_PER_DAY) | 0;
   const ms = rest % 1000;
   rest = (rest - ms) / 1000;
   const second = rest % 60;

@@ -66,6 +66,15 @@ describe('times', () => {
       expect(formatIsoInstant(ms)).toBe(new Date(ms).toISOString().replace('.000Z', 'Z'));
     }
     expect(formatIsoInstant(Date.UTC(2026, 2, 1, 10, 0, 0, 5))).toBe('2026-03-01T10:00:00.005Z');
+    // The whole range it is given (years 0000–9999), to the millisecond: ~3,000 instants a fixed,
+    // odd stride apart (about 3.3 years and 237 ms), and both ends.
+    const first = Date.parse('0000-01-01T00:00:00Z');
+    const last = Date.parse('9999-12-31T23:59:59.999Z');
+    expect(formatIsoInstant(first)).toBe('0000-01-01T00:00:00Z');
+    expect(formatIsoInstant(last)).toBe('9999-12-31T23:59:59.999Z');
+    for (let ms = first; ms <= last; ms += 105_179_299_237) {
+      expect(formatIsoInstant(ms)).toBe(new Date(ms).toISOString().replace('.000Z', 'Z'));
+    }
     expect(formatIsoDate(parseIsoDate('2026-03-01')!)).toBe('2026-03-01');
   });
 });
