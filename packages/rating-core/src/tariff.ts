@@ -214,9 +214,16 @@ class Row {
   }
 }
 
-/** Reads a CSV table with exactly the given columns (any order). Blank and `#` lines are skipped. */
-function readTable(file: string, text: string, columns: readonly string[], errors: TableError[]): Row[] {
-  const rows: Row[] = [];
+/**
+ * Reads a CSV table with exactly the given columns (any order), one row at a time, so that a large table's
+ * rows are never all alive at once. Blank and `#` lines are skipped.
+ */
+function* readTable(
+  file: string,
+  text: string,
+  columns: readonly string[],
+  errors: TableError[],
+): Generator<Row, void, undefined> {
   const lines = text.split('\n');
   let index: Map<string, number> | undefined;
   for (let n = 0; n < lines.length; n++) {
@@ -228,7 +235,7 @@ function readTable(file: string, text: string, columns: readonly string[], error
     const parsed = parseCsvLine(line);
     if (!Array.isArray(parsed)) {
       errors.push({ file, line: lineNo, message: parsed.error });
-      if (index === undefined) return rows;
+      if (index === undefined) return;
       continue;
     }
     const fields = parsed.map((f) => f.trim());
@@ -260,7 +267,7 @@ function readTable(file: string, text: string, columns: readonly string[], error
           ok = false;
         }
       }
-      if (!ok) return rows;
+      if (!ok) return;
       continue;
     }
     if (fields.length !== columns.length) {
@@ -271,10 +278,9 @@ function readTable(file: string, text: string, columns: readonly string[], error
       });
       continue;
     }
-    rows.push(new Row(lineNo, fields, index));
+    yield new Row(lineNo, fields, index);
   }
   if (index === undefined) errors.push({ file, line: 0, message: 'empty file: a header row is required' });
-  return rows;
 }
 
 const COUNTRY = /^[A-Z]{2}$/;
