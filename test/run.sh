@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what it needs (pnpm via corepack, npm packages,
 # clickhouse-server via apt, Kafka jars via Maven, chdb-core via pip, a Node.js LTS release via npm), starts
-# the real Kafka and ClickHouse, runs static checks, unit tests (on this machine's Node and on the LTS), the
-# modern-ClickHouse check (chDB), integration and end-to-end tests, and stops the stack again if it
-# started it.
+# the real Kafka and ClickHouse, runs static checks, unit tests, the modern-ClickHouse check (chDB),
+# integration and end-to-end tests (unit, integration and end-to-end on this machine's Node and on the LTS),
+# and stops the stack again if it started it.
 #   bash test/run.sh            everything
 #   bash test/run.sh unit       static checks, unit tests and the chDB check only (no servers)
 # Ends with one line "tests: N passed, N failed" and exits non-zero on any failure.
@@ -31,17 +31,19 @@ status=0
 echo "== unit tests"
 pnpm exec jest --selectProjects unit --json --outputFile="$results/unit.json" || status=1
 
-# The same unit tests on the pinned Node.js LTS release (deploy/local/node-lts.mjs fetches it once from the
-# npm registry), so that both ends are tested: the step above runs on this machine's Node (20 here, the floor
-# of package.json "engines", past its end of life), this one on the LTS line users deploy on.
-# NODE_LTS_TESTS=0 leaves this run out (quick local iterations; CI always runs it).
+# The same tests on the pinned Node.js LTS release (deploy/local/node-lts.mjs fetches it once from the npm
+# registry), so that both ends are tested: the steps above and below run on this machine's Node (20 here,
+# the floor of package.json "engines", past its end of life), the LTS steps on the line users deploy on.
+# NODE_LTS_TESTS=0 leaves them out (quick local iterations; CI always runs them).
+lts_node=""
 if [ "${NODE_LTS_TESTS:-1}" != 0 ]; then
   if lts_node="$(node deploy/local/node-lts.mjs path)"; then
     echo "== unit tests on Node.js $("$lts_node" --version) (LTS)"
     "$lts_node" node_modules/jest/bin/jest.js --selectProjects unit --json \
       --outputFile="$results/unit-node-lts.json" || status=1
   else
-    echo "error: the Node.js LTS release could not be fetched, so its unit test run did not happen" >&2
+    echo "error: the Node.js LTS release could not be fetched, so the tests on it did not run" >&2
+    lts_node=""
     status=1
   fi
 fi
@@ -57,6 +59,12 @@ if [ "$scope" = all ]; then
   node deploy/local/stack.mjs up
   echo "== integration tests (real Kafka and ClickHouse)"
   pnpm exec jest --selectProjects integration --runInBand --json --outputFile="$results/integration.json" || status=1
+  if [ -n "$lts_node" ]; then
+    # Every service and command an integration test starts runs on the runtime jest runs on.
+    echo "== integration tests on Node.js $("$lts_node" --version) (LTS)"
+    "$lts_node" node_modules/jest/bin/jest.js --selectProjects integration --runInBand --json \
+      --outputFile="$results/integration-node-lts.json" || status=1
+  fi
 fi
 
 node -e '
