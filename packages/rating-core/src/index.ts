@@ -20,7 +20,15 @@ export {
   type AccountDecodeResult,
   type DecodeResult,
 } from './decode.js';
-export { billableSeconds, COST_SCALE, costUnits, inferDirection, minutesText, rate } from './rate.js';
+export {
+  billableSeconds,
+  COST_SCALE,
+  costText,
+  costUnits,
+  inferDirection,
+  minutesText,
+  rate,
+} from './rate.js';
 export {
   compileTariff,
   MAX_RATE_PER_MINUTE,

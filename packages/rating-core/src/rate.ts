@@ -85,6 +85,28 @@ export function costUnits(rateNano: number, seconds: number): number | bigint {
   return BigInt(rateNano) * BigInt(seconds / 3) * 5n;
 }
 
+/**
+ * Memo of {@link costText} for calls up to 3 hours: per rate, the texts by billable seconds / 3 (pure: a
+ * cache of a pure function). Billable seconds come in few values (whole minutes, or 6-second steps), so
+ * nearly every call finds its text here instead of formatting an 11-digit fraction. Forgotten wholesale
+ * past {@link COST_TEXT_RATES} rates, so it stays bounded whatever the tariff.
+ */
+const COST_TEXT = new Map<number, string[]>();
+const COST_TEXT_RATES = 4096;
+
+/** The exact cost of `seconds` billable seconds (a multiple of 3, > 0) at `rateNano`, as a decimal string. */
+export function costText(rateNano: number, seconds: number): string {
+  if (seconds > 10_800) return formatScaled(costUnits(rateNano, seconds), COST_SCALE);
+  let byThirds = COST_TEXT.get(rateNano);
+  if (byThirds === undefined) {
+    if (COST_TEXT.size >= COST_TEXT_RATES) COST_TEXT.clear();
+    byThirds = [];
+    COST_TEXT.set(rateNano, byThirds);
+  }
+  const thirds = seconds / 3;
+  return (byThirds[thirds] ??= formatScaled(costUnits(rateNano, seconds), COST_SCALE));
+}
+
 /** Memo of {@link minutesText} for calls up to 3 hours (pure: a cache of a pure function). */
 const MINUTES_TEXT: string[] = [];
 
@@ -184,10 +206,7 @@ export function rate(cdr: NormalisedCdr, account: Account | undefined, tariff: T
 
   const seconds = reason === null ? billableSeconds(cdr.durationSec, rule) : 0;
   const rateText = priced === undefined ? '0' : priced.rateText;
-  const cost =
-    priced === undefined || seconds === 0
-      ? '0'
-      : formatScaled(costUnits(priced.rateNano, seconds), COST_SCALE);
+  const cost = priced === undefined || seconds === 0 ? '0' : costText(priced.rateNano, seconds);
 
   return {
     kind: 'rated',

@@ -2,6 +2,8 @@
 import fc from 'fast-check';
 import {
   billableSeconds,
+  COST_SCALE,
+  costText,
   costUnits,
   formatScaled,
   minutesText,
@@ -69,6 +71,34 @@ describe('cost', () => {
         return cost === BigInt(rateNano) * minutes && minutes * 60n === BigInt(seconds) * 100n;
       }),
     );
+  });
+
+  it('text is the same from the memo as computed afresh, for any rate and length', () => {
+    fc.assert(
+      fc.property(rates, fc.integer({ min: 1, max: 200_000 }), (rateNano, thirds) => {
+        const expected = formatScaled(costUnits(rateNano, thirds * 3), COST_SCALE);
+        return costText(rateNano, thirds * 3) === expected && costText(rateNano, thirds * 3) === expected;
+      }),
+    );
+    // Every length the memo keeps (up to 3 hours), of a few rates, asked forwards and then backwards.
+    for (const rateNano of [1, 20_000_000, 123_456_789, 9_999_999_999]) {
+      const expected = (thirds: number): string => formatScaled(costUnits(rateNano, thirds * 3), COST_SCALE);
+      for (let thirds = 1; thirds <= 3_601; thirds++)
+        if (costText(rateNano, thirds * 3) !== expected(thirds))
+          throw new Error(`${rateNano} × ${thirds * 3} s`);
+      for (let thirds = 3_601; thirds >= 1; thirds--)
+        if (costText(rateNano, thirds * 3) !== expected(thirds))
+          throw new Error(`${rateNano} × ${thirds * 3} s`);
+    }
+    // More rates than the memo keeps (4,096), so that it is forgotten and filled again on the way.
+    for (let r = 0; r < 5_000; r++) {
+      const rateNano = r * 7_919_357 + 1;
+      for (const thirds of [1, 2, 20, 3_600, 3_601]) {
+        const expected = formatScaled(costUnits(rateNano, thirds * 3), COST_SCALE);
+        if (costText(rateNano, thirds * 3) !== expected || costText(rateNano, thirds * 3) !== expected)
+          throw new Error(`costText(${rateNano}, ${thirds * 3}) is not ${expected}`);
+      }
+    }
   });
 
   it('of a rated call is its billable minutes × its rate, for random rates with up to 6 decimals', () => {
