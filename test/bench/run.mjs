@@ -5,10 +5,11 @@
 // all (default): the rating core (packages/rating-core/bench/run.mjs), `cdr rate` (packages/cli/bench/
 // run.mjs), then the pipeline (test/bench/pipeline.mjs) twice: paced at 50,000 CDRs/s after a warm-up, then
 // unpaced and cold (see `suites`). rating: the first two. pipeline: the last.
-// --node host (default): the Node that runs this script. --node lts: the pinned Node.js LTS release,
-// fetched once by deploy/local/node-lts.mjs (Node 20, which this machine has, reached end of life on
-// 2026-04-30; docs/performance.md compares the two). Every process a benchmark starts (`cdr rate`, the
-// three services, the publisher) runs on the same runtime. Any other options go to each benchmark instead
+// --node lts (default): the pinned Node.js LTS release, fetched once by deploy/local/node-lts.mjs — the
+// runtime to deploy on, so the one the figures in docs/performance.md are measured on (Node 20, which this
+// machine has, reached end of life on 2026-04-30; docs/performance.md compares the two). --node host: the
+// Node that runs this script. Every process a benchmark starts (`cdr rate`, the three services, the
+// publisher) runs on the same runtime. Any other options go to each benchmark instead
 // of its own (e.g. `--count 200000`; `pipeline --rate 60000` runs the pipeline once, paced at 60,000/s).
 // Expects built packages (`pnpm bench` builds first).
 import { spawnSync } from 'node:child_process';
@@ -34,7 +35,7 @@ suites.all = [...suites.rating, ...suites.pipeline];
 const args = process.argv.slice(2);
 let selection = 'all';
 if (args[0] !== undefined && args[0] in suites) selection = args.shift();
-let runtime = 'host';
+let runtime = 'lts';
 const nodeAt = args.indexOf('--node');
 if (nodeAt >= 0) {
   runtime = args[nodeAt + 1];
