@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // A pinned Node.js LTS release, for the tests and benchmarks to run on a maintained runtime. Node 20, the
 // oldest release this project supports (and the one this machine has), reached end of life on 2026-04-30;
-// a billing team deploying today runs a newer LTS line. `bash test/run.sh` runs the unit tests on it too,
-// and `pnpm bench --node lts` measures on it (docs/performance.md compares the two).
+// a billing team deploying today runs a newer LTS line. `bash test/run.sh` runs the tests on it too,
+// and `pnpm bench` measures on it (docs/performance.md compares the two).
 //
 //   node deploy/local/node-lts.mjs path                   print the runtime's `node` (fetching it once)
 //   node deploy/local/node-lts.mjs run <script> [args…]   run a script under it (exit code passed through)
@@ -38,10 +38,10 @@ export function ensureNodeLts({ log = (message) => process.stderr.write(`node-lt
   const version = process.env.NODE_LTS_VERSION || DEFAULT_NODE_LTS_VERSION;
   if (!/^\d+\.\d+\.\d+$/.test(version))
     throw new Error(`NODE_LTS_VERSION=${version} is not a version like 24.21.0`);
-  const platform = process.platform === 'win32' ? 'win' : process.platform;
-  const pkg = `node-${platform}-${process.arch}`;
-  const home = path.join(cacheDir(), `node-v${version}-${platform}-${process.arch}`);
-  const binary = path.join(home, 'bin', process.platform === 'win32' ? 'node.exe' : 'node');
+  // Linux and macOS builds keep `bin/node` in the package (the project's scripts are bash: no Windows).
+  const pkg = `node-${process.platform}-${process.arch}`;
+  const home = path.join(cacheDir(), `node-v${version}-${process.platform}-${process.arch}`);
+  const binary = path.join(home, 'bin', 'node');
   const marker = path.join(home, '.complete');
   if (fs.existsSync(marker) && fs.existsSync(binary)) return binary;
 
@@ -50,9 +50,8 @@ export function ensureNodeLts({ log = (message) => process.stderr.write(`node-lt
   fs.mkdirSync(cacheDir(), { recursive: true });
   const staging = fs.mkdtempSync(path.join(cacheDir(), '.node-fetch-'));
   try {
-    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
     const packed = spawnSync(
-      npm,
+      'npm',
       ['pack', `${pkg}@${version}`, '--loglevel=error', '--pack-destination', staging],
       {
         encoding: 'utf8',
