@@ -16,19 +16,12 @@
 // Uses only Node's standard library (and the npm that ships with Node), so it runs before `pnpm install`.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { cacheDir } from './cache-dir.mjs';
 
 /** Node 24 "Krypton": the newest LTS release line on the npm registry here (Node 26 is not LTS yet). */
 export const DEFAULT_NODE_LTS_VERSION = '24.21.0';
-
-function cacheDir() {
-  return path.resolve(
-    process.env.CDRATE_CACHE_DIR ||
-      path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'cdrate'),
-  );
-}
 
 /**
  * The `node` binary of the pinned LTS release, fetched and unpacked first when it is not there yet.

@@ -17,9 +17,9 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cacheDir } from './cache-dir.mjs';
 import { newKafkaClusterId } from './kafka-cluster-id.mjs';
 import { createProcessTable, portOpen as portOpenAt } from './processes.mjs';
 
@@ -49,10 +49,7 @@ const config = {
   clickhouseTcpPort: intEnv('CLICKHOUSE_TCP_PORT', 9000),
   kafkaVersion: process.env.KAFKA_VERSION || '4.1.1',
   stateDir: path.resolve(process.env.CDRATE_STATE_DIR || path.join(repoRoot, '.local')),
-  cacheDir: path.resolve(
-    process.env.CDRATE_CACHE_DIR ||
-      path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'cdrate'),
-  ),
+  cacheDir: cacheDir(),
   kafkaHeap: process.env.KAFKA_HEAP || '512m',
   /** Extra JVM flags for the broker (and its storage tool), after the defaults so that they can override them. */
   kafkaJvmOpts: (process.env.KAFKA_JVM_OPTS || '').split(/\s+/).filter(Boolean),
