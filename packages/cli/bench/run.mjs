@@ -3,39 +3,20 @@
 // Figures: line reader vs node:readline; bare JSONL parse+stringify pass; `cdr rate` end to end (same
 // file, own process each); the ratio of the two.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readLines } from '../dist/index.js';
+import { benchData, rateArgs, rateSummary } from './data.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const countArg = process.argv.indexOf('--count');
 const count = countArg > 0 ? Number(process.argv[countArg + 1]) : 1_000_000;
-const bench = join(root, '.local', 'bench', `cli-${count}`);
-const input = join(bench, 'cdrs.jsonl');
-if (!existsSync(input) || !existsSync(join(bench, 'accounts.jsonl'))) {
-  // The data shape is `cdr generate`'s (docs/performance.md); seeded, so every run rates the same file.
-  execFileSync(
-    process.execPath,
-    [
-      join(root, 'packages', 'cli', 'dist', 'main.js'),
-      'generate',
-      '--out-dir',
-      bench,
-      '--count',
-      String(count),
-      '--accounts',
-      '2000',
-      '--duplicate-rate',
-      '0.01',
-      '--seed',
-      '1',
-    ],
-    { stdio: 'inherit' },
-  );
-}
+const data = benchData(root, count);
+const bench = data.dir;
+const input = data.cdrs;
 
 async function time(label, f) {
   const started = performance.now();
@@ -85,33 +66,18 @@ function cdrRate(jobs) {
     [
       ...(process.env.CDR_NODE_FLAGS ?? '').split(' ').filter(Boolean),
       join(root, 'packages', 'cli', 'dist', 'main.js'),
-      'rate',
-      '--rates',
-      join(root, 'rate-tables', 'default'),
-      '--accounts',
-      join(bench, 'accounts.jsonl'),
-      '--in',
-      input,
-      '--out',
-      join(bench, 'rated.jsonl'),
-      '--rejects',
-      join(bench, 'rejects.jsonl'),
-      '--jobs',
-      String(jobs),
+      ...rateArgs(root, data, {
+        out: join(bench, 'rated.jsonl'),
+        rejects: join(bench, 'rejects.jsonl'),
+        jobs,
+      }),
     ],
     { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const wall = (performance.now() - started) / 1000;
   if (child.status !== 0 && child.status !== 3)
     throw new Error(`cdr rate failed (${child.status}): ${child.stderr}`);
-  const match = /([\d,]+) records in ([\d.]+) s \(([\d,]+) CDR\/s/.exec(child.stderr);
-  const rated = match
-    ? {
-        records: Number(match[1].replace(/,/g, '')),
-        seconds: Number(match[2]),
-        perSecond: Number(match[3].replace(/,/g, '')),
-      }
-    : {};
+  const rated = rateSummary(child.stderr) ?? {};
   console.log(
     JSON.stringify({
       benchmark: `cdr rate end to end, --jobs ${jobs}`,
