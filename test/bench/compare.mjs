@@ -66,6 +66,7 @@ const commit = git('rev-parse', '--verify', `${rev}^{commit}`);
 const base = join(root, '.local', 'bench', 'compare', commit);
 if (!existsSync(base)) {
   mkdirSync(dirname(base), { recursive: true });
+  git('worktree', 'prune'); // forgets a worktree whose folder was deleted by hand
   git('worktree', 'add', '--detach', base, commit);
 }
 if (!existsSync(join(base, 'packages', 'cli', 'dist', 'main.js'))) {
