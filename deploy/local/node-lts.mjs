@@ -71,6 +71,15 @@ export function ensureNodeLts({ log = (message) => process.stderr.write(`node-lt
   return binary;
 }
 
+/**
+ * The `node` binary a `--node` option names: `lts` the pinned LTS release ({@link ensureNodeLts}), `host` the
+ * one running this script, anything else a path taken as given. Throws as {@link ensureNodeLts} does.
+ */
+export function nodeFor(choice) {
+  if (choice === 'lts') return ensureNodeLts();
+  return choice === 'host' ? process.execPath : choice;
+}
+
 const usage = `usage: node deploy/local/node-lts.mjs path | run <script> [args…]
 
   path   print the pinned Node.js LTS runtime's node binary, fetching it from the npm registry once

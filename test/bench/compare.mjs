@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureNodeLts } from '../../deploy/local/node-lts.mjs';
+import { nodeFor } from '../../deploy/local/node-lts.mjs';
 import { benchData, rateArgs, rateSummary } from '../../packages/cli/bench/data.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -76,7 +76,7 @@ if (!existsSync(join(base, 'packages', 'cli', 'dist', 'main.js'))) {
 
 let node;
 try {
-  node = options.node === 'lts' ? ensureNodeLts() : options.node === 'host' ? process.execPath : options.node;
+  node = nodeFor(options.node);
 } catch (error) {
   fail(error instanceof Error ? error.message : String(error));
 }

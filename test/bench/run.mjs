@@ -15,7 +15,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureNodeLts } from '../../deploy/local/node-lts.mjs';
+import { nodeFor } from '../../deploy/local/node-lts.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /**
@@ -48,7 +48,7 @@ if (nodeAt >= 0) {
 
 let node;
 try {
-  node = runtime === 'lts' ? ensureNodeLts() : runtime === 'host' ? process.execPath : runtime;
+  node = nodeFor(runtime);
 } catch (error) {
   process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
