@@ -130,8 +130,14 @@ let sameOutput = true;
 for (let pair = 1; pair <= options.runs; pair++) {
   // Alternate which build starts first (a few milliseconds ahead).
   const order = pair % 2 === 1 ? ['base', 'head'] : ['head', 'base'];
-  const started = order.map((name) => rateWith(name));
-  const [first, second] = await Promise.all(started);
+  let first;
+  let second;
+  try {
+    [first, second] = await Promise.all(order.map((name) => rateWith(name)));
+  } catch (error) {
+    process.stderr.write(`bench:compare: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
   const result = order[0] === 'base' ? { base: first, head: second } : { base: second, head: first };
   const same = (await sha1(result.base.out)) === (await sha1(result.head.out));
   sameOutput &&= same;
