@@ -2,14 +2,16 @@
 //
 //   node test/bench/compare.mjs <rev> [--runs N] [--node lts|host|<path to node>] [--count N] [--jobs N]
 //
-// Runs the two builds' `cdr rate` on the benchmark file at the same time, N times (default 6), each pair
-// started in the other order than the one before, and prints each pair's ratio (this checkout's CDR/s over
-// <rev>'s) and their median. Both processes share the cores and meet the same machine: on this machine
-// the speed of one build moves by ±15 % between runs minutes apart, while the ratio of two builds run side
-// by side moves by ±1–2 % (docs/performance.md, "Comparing two builds"). It also checks that both wrote the
-// same rated calls (exit 1 when not). <rev> is checked out once, with its own dependencies and build, in
-// .local/bench/compare/<commit> (a git worktree; `git worktree remove` it when done). Expects this
-// checkout built (`pnpm bench:compare` builds first). --node as for `pnpm bench` (default: the LTS release).
+// Runs the two builds' `cdr rate` on the benchmark file and this checkout's default tariff (the same input for
+// both) at the same time, N times (default 6), each pair started in the other order than the one before, and
+// prints each pair's ratio (this checkout's CDR/s over <rev>'s) and their median. Both processes share the
+// cores and meet the same machine: on this machine the speed of one build moves by ±15 % between runs minutes
+// apart, while two identical builds run side by side gave pair ratios of 0.966–1.068 and medians of
+// 0.989–1.025 (docs/performance.md, "Comparing two builds"): a change under ~3 % is not told from none. It
+// also checks that both wrote the same rated calls (exit 1 when not). <rev> is checked out once, with its own
+// dependencies and build, in .local/bench/compare/<commit> (a git worktree; `git worktree remove` it when
+// done). Expects this checkout built (`pnpm bench:compare` builds first). --node as for `pnpm bench` (default:
+// the LTS release).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync } from 'node:fs';
